@@ -1,0 +1,90 @@
+"""Text -> vectors. The interface is small so an index never depends on sentence-transformers itself.
+
+Indexes record ``Embedder.fingerprint``; an index built with another model (or another revision of
+the same one) is refused instead of silently returning garbage neighbours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+
+class Embedder(Protocol):
+    name: str
+    fingerprint: str
+    dim: int
+
+    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def folder_fingerprint(path: Path) -> str:
+    """Cheap identity of a model folder: config files' bytes plus every file's name and size.
+
+    Hashing 1.2 GB of weights on every start would cost seconds; weights that change size or
+    configs that change content are what actually distinguishes models in practice.
+    """
+    h = hashlib.sha256()
+    for p in sorted(path.rglob("*")):
+        if not p.is_file() or p.name.startswith("."):
+            continue
+        rel = p.relative_to(path).as_posix()
+        h.update(f"{rel}:{p.stat().st_size}\n".encode())
+        if p.suffix == ".json" and p.stat().st_size < 64_000:
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class SentenceTransformerEmbedder:
+    """EmbeddingGemma (or any sentence-transformers folder) on the CPU, strictly offline."""
+
+    def __init__(self, path: Path, *, batch_size: int = 16, n_threads: int | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if n_threads:
+            torch.set_num_threads(n_threads)
+        self.path = Path(path)
+        self.model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        self.name = self.path.name
+        self.fingerprint = folder_fingerprint(self.path)
+        dim = self.model.get_embedding_dimension()
+        if dim is None:
+            raise ValueError(f"{path}: cannot tell the embedding dimension")
+        self.dim = int(dim)
+        self.batch_size = batch_size
+        self.tokenizer = self.model.tokenizer
+        self._lock = threading.Lock()  # torch modules are not safe to call from several threads at once
+
+    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        starts = range(0, len(texts), self.batch_size)
+        for s in tqdm(starts, desc="embed", unit="batch", disable=not progress or len(texts) == 0):
+            batch = list(texts[s : s + self.batch_size])
+            with self._lock:
+                vecs = self.model.encode_document(batch, batch_size=self.batch_size,
+                                                  normalize_embeddings=True, convert_to_numpy=True)
+            out[s : s + len(batch)] = vecs
+        return out
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            vecs = self.model.encode_query(list(texts), batch_size=self.batch_size,
+                                           normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vecs, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])

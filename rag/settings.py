@@ -1,0 +1,111 @@
+"""One settings object for the whole product.
+
+Precedence, lowest to highest: the defaults below, environment variables (``RAG_<FIELD>``), then
+explicit overrides (CLI flags, UI settings). Every other module receives a ``Settings`` instead of
+reading the environment itself, so there is exactly one place to look when behaviour surprises you.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback)
+
+
+def default_cache_dir() -> Path:
+    return _xdg("XDG_CACHE_HOME", ".cache") / "rag-chat"
+
+
+def default_index_dir() -> Path:
+    return _xdg("XDG_DATA_HOME", ".local/share") / "rag-chat" / "index"
+
+
+@dataclass
+class Settings:
+    # Where things live.
+    cache_dir: Path = field(default_factory=default_cache_dir)  # assembled models
+    index_dir: Path = field(default_factory=default_index_dir)  # FAISS + document store
+    seeds_dir: Path = PROJECT_ROOT / "seeds"  # indexed automatically when no index exists
+
+    # Models: a catalogue name ("default", "fast", "tiny", "embeddinggemma") or a local path.
+    llm: str = "default"
+    embedder: str = "embeddinggemma"
+    llm_url: str = ""  # OpenAI-compatible server (e.g. http://host:8080/v1); empty = local llama.cpp
+    llm_api_model: str = "local"  # model name sent to that server
+    llm_api_key: str = "not-needed"
+
+    # Runtime.
+    n_threads: int = field(default_factory=lambda: os.cpu_count() or 2)
+    n_ctx: int = 4096
+    seed: int = 0
+    temperature: float = 0.0
+    max_answer_tokens: int = 160
+    timeout_s: float = 90.0  # answer generation stops here and returns what it has
+    prompt_lookup: bool = False  # llama.cpp prompt-lookup decoding (speculative from context)
+
+    # Ingestion.
+    chunk_tokens: int = 160
+    chunk_overlap_tokens: int = 32
+    max_file_mb: float = 20.0
+    embed_batch_size: int = 16
+    exact_index_max: int = 50_000  # above this many chunks use an approximate (HNSW) index
+
+    # Retrieval and answering.
+    retrieve_depth: int = 20  # candidates from each of dense and lexical search
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    top_k: int = 4  # passages given to the LLM
+    answer_language: str = "auto"  # auto | az | ru | en
+    min_evidence: float = 0.0  # retrieval score below which we abstain without calling the LLM
+
+    def replace(self, **overrides: Any) -> Settings:
+        """Copy with overrides; ``None`` values are ignored so CLI flags can be passed through as-is."""
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(clean) - {f.name for f in fields(self)}
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        current.update({k: _coerce(type(current[k]), v) for k, v in clean.items()})
+        return Settings(**current)
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Defaults, then ``RAG_*`` environment variables, then ``overrides``."""
+        base = cls()
+        env: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"RAG_{f.name.upper()}")
+            if raw is not None and raw != "":
+                env[f.name] = raw
+        return base.replace(**env).replace(**overrides)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self).items()}
+
+
+def _coerce(kind: type, value: Any) -> Any:
+    """Turn environment strings into the field's type; a bad value fails loudly, naming the value."""
+    if kind is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"expected a boolean, got {value!r}")
+    if isinstance(value, kind):
+        return value
+    if issubclass(kind, Path):
+        return Path(value).expanduser()
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"expected {kind.__name__}, got {value!r}") from exc
