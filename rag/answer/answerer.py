@@ -1,0 +1,121 @@
+"""Retrieved passages -> a short, cited answer in the asker's language, or a plain abstention.
+
+Generation streams; verification runs when the stream ends and may replace the streamed text (a
+fabricated citation is removed, an unsupported answer becomes "the documents do not say"), so the
+final ``Done`` event is the truth and the tokens before it are a preview.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from rag.answer.language import ABSTAIN, is_abstention, question_language
+from rag.answer.prompt import STOP, build_messages
+from rag.answer.verify import Similarity, verify
+from rag.llm.base import LLM, Message, Usage
+from rag.settings import Settings
+from rag.types import Answer, Hit
+
+
+@dataclass
+class Token:
+    text: str
+
+
+@dataclass
+class Done:
+    answer: Answer
+
+
+Event = Token | Done
+
+
+def select_context(hits: Sequence[Hit], top_k: int) -> list[tuple[Hit, str]]:
+    """The passages the model reads. Fewer, shorter passages = faster answers (prompt reading dominates)."""
+    return [(h, h.chunk.text) for h in hits[:top_k]]
+
+
+class Answerer:
+    def __init__(self, llm: LLM, settings: Settings, similarity: Similarity | None = None,
+                 support_threshold: float = 0.5) -> None:
+        self.llm = llm
+        self.settings = settings
+        self.similarity = similarity
+        self.support_threshold = support_threshold
+
+    def stream(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        *,
+        history: Sequence[Message] = (),
+        language: str | None = None,
+        rewritten_query: str | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> Iterator[Event]:
+        t0 = time.perf_counter()
+        lang = question_language(question, language or self.settings.answer_language)
+        result = Answer(question=question, answer="", language=lang, rewritten_query=rewritten_query,
+                        passages=list(hits), timings=dict(timings or {}), model=self.llm.name)
+        context = select_context(hits, self.settings.top_k)
+        if not context or context[0][0].score < self.settings.min_evidence:
+            yield Done(self._abstain(result, "retrieval found no passage strong enough", t0))
+            return
+
+        messages = build_messages(question, context, lang, history)
+        usage = Usage()
+        text, held, first = "", "", None
+        deadline = t0 + self.settings.timeout_s
+        for piece in self.llm.stream_chat(messages, max_tokens=self.settings.max_answer_tokens,
+                                          stop=STOP, usage=usage):
+            if first is None:
+                first = time.perf_counter() - t0
+            text += piece
+            # Hold back a leading "NONE" so an abstention never flashes the model's raw token.
+            candidate = text.strip().upper()
+            if candidate and "NONE".startswith(candidate[:4]) and len(candidate) <= 4:
+                held = text
+            else:
+                out, held = (held + piece if held else piece), ""
+                yield Token(out)
+            if time.perf_counter() > deadline:
+                result.warnings.append(f"stopped after {self.settings.timeout_s:.0f}s; answer may be partial")
+                break
+        result.timings["first_token"] = round(first if first is not None else time.perf_counter() - t0, 3)
+        result.tokens = {"prompt": usage.prompt_tokens, "generated": usage.completion_tokens}
+        yield Done(self._finish(result, text, [h for h, _ in context], t0))
+
+    def answer(self, question: str, hits: Sequence[Hit], **kwargs: object) -> Answer:
+        for event in self.stream(question, hits, **kwargs):  # type: ignore[arg-type]
+            if isinstance(event, Done):
+                return event.answer
+        raise AssertionError("stream ended without Done")
+
+    def _finish(self, result: Answer, raw: str, given: list[Hit], t0: float) -> Answer:
+        raw = raw.strip()
+        if is_abstention(raw):
+            return self._abstain(result, "the model found no answer in the passages", t0)
+        checked = verify(raw, given, threshold=self.support_threshold, similarity=self.similarity)
+        result.warnings.extend(checked.dropped)
+        if not checked.citations:
+            result.warnings.append(f"model answer without supported citation: {raw[:200]}")
+            return self._abstain(result, "no citation in the answer is supported by its passage", t0)
+        result.answer = checked.answer
+        result.citations = checked.citations
+        result.verified = all(c.verified for c in checked.citations)
+        result.timings["answer"] = round(time.perf_counter() - t0, 3)
+        result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
+        return result
+
+    def _abstain(self, result: Answer, why: str, t0: float) -> Answer:
+        result.answer = ABSTAIN[result.language]
+        result.abstained = True
+        result.citations = []
+        result.verified = False
+        result.warnings.append(f"abstained: {why}")
+        result.timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
+        result.timings["answer"] = round(time.perf_counter() - t0, 3)
+        result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
+        return result

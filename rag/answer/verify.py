@@ -1,0 +1,213 @@
+"""Check that every [n] in an answer names a given passage that really supports the cited sentence.
+
+Support is judged across languages and scripts: numbers must all appear in the passage (a changed
+year or date is the commonest small-model error), names are compared after transliteration to one
+Latin alphabet (Вусал Гусейнов ~ Vusal Huseynov ~ Vüsal Hüseynov), and, where lexical evidence is thin
+(a translated paraphrase), the multilingual embedder's similarity decides.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from rag.answer.language import MONTHS
+from rag.types import Citation, Hit
+
+Similarity = Callable[[str, Sequence[str]], list[float]]
+
+CITE_RE = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+NUM_RE = re.compile(r"\d+")
+WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+SENT_RE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|$)")
+
+_CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғөүһ",
+                ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
+                 "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "sh", "", "y", "", "e", "yu", "ya",
+                 "e", "g", "o", "u", "h"], strict=True))
+_LAT = str.maketrans({"ə": "e", "ı": "i", "ş": "sh", "ç": "ch", "ğ": "g", "ö": "o", "ü": "u", "x": "kh",
+                      "q": "g", "j": "zh", "w": "v", "c": "dzh"})
+
+
+def fold(word: str) -> str:
+    """One Latin skeleton for az/ru/en spellings of the same name."""
+    w = word.lower().replace("i̇", "i")
+    w = "".join(_CYR.get(ch, ch) for ch in w).translate(_LAT)
+    w = unicodedata.normalize("NFKD", w)
+    w = "".join(ch for ch in w if not unicodedata.combining(ch))
+    # h/g/kh alternate between az and ru renderings (Hüseynov ~ Гусейнов); y/i likewise.
+    return w.replace("kh", "h").replace("g", "h").replace("y", "i")
+
+
+def numbers(text: str) -> set[str]:
+    return {n.lstrip("0") or "0" for n in NUM_RE.findall(text)}
+
+
+def _month_numbers(text: str) -> set[str]:
+    """Month names in any of the three languages count as their number, so '5 May' ~ '05.05'."""
+    lowered = text.lower()
+    found = set()
+    for names in MONTHS.values():
+        for i, name in enumerate(names):
+            stem = name.lower()[:3]
+            if re.search(rf"\b{re.escape(stem)}", lowered):
+                found.add(str(i + 1))
+    return found
+
+
+def key_words(text: str) -> list[str]:
+    """Names and other capitalised or long words: what an answer must share with its source."""
+    out = []
+    for i, m in enumerate(WORD_RE.finditer(text)):
+        w = m.group()
+        if len(w) >= 4 and (w[0].isupper() and i > 0 or len(w) >= 7):
+            out.append(w)
+    return out
+
+
+def _word_match(word: str, passage_folded: list[str]) -> bool:
+    fw = fold(word)
+    stem = fw[: max(4, len(fw) - 3)]  # tolerate case endings: Гусейновым ~ Hüseynov
+    for pw in passage_folded:
+        if pw.startswith(stem) or SequenceMatcher(None, fw, pw[: len(fw) + 2]).ratio() >= 0.8:
+            return True
+    return False
+
+
+@dataclass
+class Support:
+    score: float
+    start: int  # span of the best supporting sentence within the passage text
+    end: int
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans with surrounding white space trimmed, so a highlight starts on a letter."""
+    out = []
+    for m in SENT_RE.finditer(text):
+        raw = m.group()
+        if raw.strip():
+            lead = len(raw) - len(raw.lstrip())
+            out.append((m.start() + lead, m.start() + len(raw.rstrip())))
+    return out
+
+
+def support(claim: str, passage: str, similarity: Similarity | None = None) -> Support:
+    """How well ``passage`` supports ``claim`` (0..1), and where."""
+    spans = sentences(passage) or [(0, len(passage))]
+    claim_nums = numbers(claim)
+    passage_nums = numbers(passage) | _month_numbers(passage)
+    if claim_nums - passage_nums:
+        return Support(0.0, *spans[0])  # a number the passage does not contain: unsupported
+    words = key_words(claim)
+    per_sentence = []
+    for s, e in spans:
+        sent = passage[s:e]
+        folded = [fold(w) for w in WORD_RE.findall(sent)]
+        hits = sum(_word_match(w, folded) for w in words)
+        nums = len(claim_nums & (numbers(sent) | _month_numbers(sent)))
+        per_sentence.append((hits + nums, s, e))
+    passage_folded = [fold(w) for w in WORD_RE.findall(passage)]
+    matched = sum(_word_match(w, passage_folded) for w in words)
+    denominator = len(words) + len(claim_nums)
+    lexical = (matched + len(claim_nums)) / denominator if denominator else 0.0
+    best = max(per_sentence, key=lambda t: (t[0], -t[1]))
+    score = lexical
+    if similarity is not None and lexical < 0.75:
+        sims = similarity(claim, [passage[s:e] for s, e in spans])
+        i = max(range(len(sims)), key=lambda j: sims[j])
+        if sims[i] > score:
+            score = float(sims[i])
+            if best[0] == 0:
+                best = (0, *spans[i])
+    return Support(min(1.0, score), best[1], best[2])
+
+
+def split_claims(answer: str) -> list[tuple[str, list[int]]]:
+    """Sentences of the answer with the passage numbers each cites."""
+    out = []
+    for m in SENT_RE.finditer(answer):
+        sent = m.group()
+        cited = [int(x) for group in CITE_RE.findall(sent) for x in re.split(r"[,;]", group)]
+        claim = re.sub(r"\s+([.,;:!?…])", r"\1", CITE_RE.sub("", sent)).strip()
+        if claim or cited:
+            out.append((claim, cited))
+    # A trailing "[1]" on its own belongs to the sentence before it.
+    merged: list[tuple[str, list[int]]] = []
+    for claim, cited in out:
+        if not claim and merged:
+            merged[-1] = (merged[-1][0], merged[-1][1] + cited)
+        else:
+            merged.append((claim, cited))
+    return merged
+
+
+@dataclass
+class Verification:
+    citations: list[Citation]
+    answer: str  # with unsupported markers removed and numbers renumbered to the kept citations
+    dropped: list[str]  # human-readable reasons, for warnings
+
+
+def verify(
+    answer: str,
+    passages: Sequence[Hit],
+    *,
+    threshold: float,
+    similarity: Similarity | None = None,
+) -> Verification:
+    """Keep citations whose passage supports the sentence; attribute uncited claims when evidence is clear."""
+    kept: dict[int, Citation] = {}
+    dropped: list[str] = []
+    rebuilt: list[str] = []
+    for claim, cited in split_claims(answer):
+        marks: list[int] = []
+        for n in dict.fromkeys(cited):
+            if not 1 <= n <= len(passages):
+                dropped.append(f"[{n}] names no passage (only {len(passages)} were given)")
+                continue
+            sup = support(claim, passages[n - 1].chunk.text, similarity)
+            if sup.score < threshold:
+                dropped.append(f"[{n}] does not support: {claim[:80]}")
+                continue
+            marks.append(n)
+            if n not in kept or kept[n].support < sup.score:
+                kept[n] = _citation(n, passages[n - 1], sup)
+        if not marks and passages and claim:
+            # The model forgot (or got wrong) the citation: attribute to the passage that supports it best.
+            scored = [(support(claim, h.chunk.text, similarity), i + 1) for i, h in enumerate(passages)]
+            sup, n = max(scored, key=lambda t: t[0].score)
+            if sup.score >= threshold:
+                marks.append(n)
+                kept.setdefault(n, _citation(n, passages[n - 1], sup))
+        rebuilt.append(_with_markers(claim, marks))
+    return Verification(sorted(kept.values(), key=lambda c: c.n), " ".join(r for r in rebuilt if r), dropped)
+
+
+def _with_markers(claim: str, marks: list[int]) -> str:
+    """Put the kept markers before the sentence's final punctuation: "It is May [1]." """
+    body = claim.rstrip()
+    end = ""
+    while body and body[-1] in ".!?…":
+        end = body[-1] + end
+        body = body[:-1]
+    markers = "".join(f"[{n}]" for n in marks)
+    return f"{body.rstrip()} {markers}{end}".strip() if markers else f"{body}{end}"
+
+
+def _citation(n: int, hit: Hit, sup: Support) -> Citation:
+    c = hit.chunk
+    return Citation(
+        n=n,
+        source=c.source,
+        chunk_id=c.id,
+        text=c.text,
+        start=c.start + sup.start,
+        end=c.start + sup.end,
+        quote=c.text[sup.start : sup.end].strip(),
+        verified=True,
+        support=round(sup.score, 3),
+    )

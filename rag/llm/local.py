@@ -1,0 +1,78 @@
+"""llama.cpp in-process. One model instance, guarded by a lock: llama.cpp contexts are not re-entrant,
+and several chat users share the instance (the web UI queues them)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from rag.errors import LLMError
+from rag.llm.base import Message, Usage
+from rag.settings import Settings
+
+
+class LlamaCppLLM:
+    def __init__(self, path: Path, settings: Settings) -> None:
+        from llama_cpp import Llama
+
+        draft = None
+        if settings.prompt_lookup:
+            # Answers copy names and dates from the passages, which prompt-lookup decoding predicts well.
+            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+            draft = LlamaPromptLookupDecoding(num_pred_tokens=8)
+        try:
+            self.model = Llama(
+                model_path=str(path),
+                n_threads=settings.n_threads,
+                n_ctx=settings.n_ctx,
+                seed=settings.seed,
+                verbose=False,
+                draft_model=draft,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise LLMError(f"could not load GGUF model {path}: {exc}",
+                           fix="check the file, or run `rag models pull` to restore the default") from exc
+        self.name = path.name
+        self.settings = settings
+        self.lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream_chat(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        stop: Sequence[str] = (),
+        usage: Usage | None = None,
+    ) -> Iterator[str]:
+        with self.lock:
+            stream = self.model.create_chat_completion(
+                messages=list(messages),  # type: ignore[arg-type]
+                stream=True,
+                temperature=self.settings.temperature,
+                top_k=1,
+                seed=self.settings.seed,
+                max_tokens=max_tokens,
+                stop=list(stop) or None,
+            )
+            produced = 0
+            try:
+                for chunk in stream:
+                    piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
+                    if piece:
+                        produced += 1
+                        if usage is not None:
+                            usage.completion_tokens = produced
+                        yield piece
+            finally:
+                if usage is not None:
+                    # llama.cpp's streaming chunks carry no usage; the prompt length is what was evaluated.
+                    usage.prompt_tokens = int(self.model.n_tokens) - produced
+                    usage.completion_tokens = produced
+                close = getattr(stream, "close", None)
+                if close:
+                    close()

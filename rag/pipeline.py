@@ -1,0 +1,262 @@
+"""The facade: one object, verbs as methods — ingest, remove, documents, retrieve, ask.
+
+Everything heavy (embedder, index, LLM) loads lazily on first use, so ``rag ingest`` on unchanged
+files never loads a model, and the web UI can start serving before the LLM is in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer.answerer import Answerer, Done, Event
+from rag.embedding import SentenceTransformerEmbedder, folder_fingerprint
+from rag.errors import IndexError_, InputError
+from rag.index.store import ApplyReport, IndexStore
+from rag.ingest.chunking import chunk_document
+from rag.ingest.documents import build_document
+from rag.ingest.loaders import iter_source_files, load_file
+from rag.llm.base import LLM, Message, load_llm
+from rag.models.provision import resolve
+from rag.retrieve.retriever import HybridRetriever
+from rag.retrieve.rewrite import condense
+from rag.settings import Settings
+from rag.types import Answer, Document, Hit
+
+log = logging.getLogger("rag")
+
+MAX_QUESTION_CHARS = 2000
+
+
+class LazyEmbedder:
+    """The embedder's identity without loading it: fingerprint and dimension come from the folder."""
+
+    def __init__(self, path: Path, settings: Settings) -> None:
+        self.path = path
+        self.settings = settings
+        self.name = path.name
+        self.fingerprint = folder_fingerprint(path)
+        self._model: SentenceTransformerEmbedder | None = None
+        self._lock = threading.Lock()
+        self.dim = self._dim_from_config() or self.model.dim
+
+    def _dim_from_config(self) -> int | None:
+        try:
+            modules = json.loads((self.path / "modules.json").read_text())
+            for module in reversed(modules):
+                cfg = self.path / module.get("path", "") / "config.json"
+                if module.get("path") and cfg.exists():
+                    data = json.loads(cfg.read_text())
+                    dim = data.get("out_features") or data.get("word_embedding_dimension")
+                    if dim:
+                        return int(dim)
+        except (OSError, ValueError, TypeError):
+            return None
+        return None
+
+    @property
+    def model(self) -> SentenceTransformerEmbedder:
+        with self._lock:
+            if self._model is None:
+                self._model = SentenceTransformerEmbedder(
+                    self.path, batch_size=self.settings.embed_batch_size, n_threads=self.settings.n_threads)
+            return self._model
+
+    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self.model.embed_documents(texts, progress=progress)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.embed_queries(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return self.model.count_tokens(text)
+
+    def similarity(self, text: str, others: Sequence[str]) -> list[float]:
+        vecs = self.embed_documents([text, *others])
+        return [float(x) for x in vecs[1:] @ vecs[0]]
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    skipped: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    apply: ApplyReport | None = None
+    languages: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        a = self.apply
+        chunks = a.added_chunks if a else 0
+        langs = ", ".join(f"{k}:{v}" for k, v in sorted(self.languages.items())) or "-"
+        rate = chunks / self.seconds if self.seconds and chunks else 0.0
+        parts = [
+            f"{self.files} files",
+            f"{self.unchanged} unchanged",
+            f"{len(self.skipped)} skipped",
+            f"+{a.added_docs if a else 0} new / {a.updated_docs if a else 0} changed / "
+            f"-{a.removed_docs if a else 0} removed documents",
+            f"+{chunks} / -{a.removed_chunks if a else 0} chunks",
+            f"languages {langs}",
+            f"{self.seconds:.1f}s",
+            f"{rate:.1f} chunks/s",
+        ]
+        if a and a.index_kind:
+            parts.append(f"index {a.index_kind}")
+        return "ingest: " + ", ".join(parts)
+
+
+class RAG:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings.load()
+        self._store: IndexStore | None = None
+        self._lock = threading.RLock()
+
+    # -- components -------------------------------------------------------------------------------
+    @cached_property
+    def embedder(self) -> LazyEmbedder:
+        return LazyEmbedder(resolve(self.settings.embedder, "embedder", self.settings.cache_dir), self.settings)
+
+    @cached_property
+    def llm(self) -> LLM:
+        return load_llm(self.settings)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        return Answerer(self.llm, self.settings, similarity=self.embedder.similarity)
+
+    def chunking(self) -> dict[str, int]:
+        return {"chunk_tokens": self.settings.chunk_tokens,
+                "chunk_overlap_tokens": self.settings.chunk_overlap_tokens}
+
+    def index_exists(self) -> bool:
+        return IndexStore.exists(self.settings.index_dir)
+
+    @property
+    def store(self) -> IndexStore:
+        with self._lock:
+            if self._store is None:
+                if not self.index_exists():
+                    raise IndexError_(f"no index in {self.settings.index_dir}",
+                                      fix=f"rag ingest {self.settings.seeds_dir}")
+                self._store = IndexStore.open(self.settings.index_dir, self.embedder, self.chunking())
+            return self._store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(self.store, self.embedder, self.settings)
+
+    # -- verbs ------------------------------------------------------------------------------------
+    def ensure_index(self, progress: bool = True) -> None:
+        """Ask, eval and serve on a fresh machine: index the seeds first rather than fail."""
+        if not self.index_exists():
+            log.warning("no index yet in %s: indexing %s first", self.settings.index_dir, self.settings.seeds_dir)
+            report = self.ingest([self.settings.seeds_dir], progress=progress)
+            log.warning(report.summary())
+
+    def ingest(self, paths: Sequence[Path], *, sync: bool = False, rebuild: bool = False,
+               progress: bool = True) -> IngestReport:
+        t0 = time.perf_counter()
+        report = IngestReport()
+        with self._lock:
+            aside = self._move_aside() if rebuild and self.settings.index_dir.exists() else None
+            try:
+                self._ingest_locked(paths, sync, progress, report)
+            except BaseException:
+                if aside is not None:  # the rebuild failed: put the old index back
+                    shutil.rmtree(self.settings.index_dir, ignore_errors=True)
+                    aside.rename(self.settings.index_dir)
+                    self._store = None
+                raise
+            if aside is not None:
+                shutil.rmtree(aside, ignore_errors=True)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _ingest_locked(self, paths: Sequence[Path], sync: bool, progress: bool, report: IngestReport) -> None:
+        store = self._store or IndexStore.open(self.settings.index_dir, self.embedder, self.chunking())
+        self._store = store
+        files = iter_source_files([Path(p) for p in paths])
+        report.files = len(files)
+        upserts: list[tuple[Document, list]] = []
+        seen: set[str] = set()
+        from tqdm import tqdm
+
+        for path, source in tqdm(files, desc="read", unit="file", disable=not progress):
+            seen.add(source)
+            try:
+                raw = load_file(path, source, int(self.settings.max_file_mb * 1024 * 1024))
+            except InputError as exc:
+                report.skipped.append(f"{source}: {exc.message}")
+                log.warning("skipped %s: %s", source, exc.message)
+                continue
+            if not store.needs_update(source, raw.content_hash):
+                report.unchanged += 1
+                continue
+            doc = build_document(raw)
+            chunks = chunk_document(doc, self.embedder.count_tokens, self.settings.chunk_tokens,
+                                    self.settings.chunk_overlap_tokens)
+            for c in chunks:
+                report.languages[c.lang] = report.languages.get(c.lang, 0) + 1
+            upserts.append((doc, chunks))
+        removals = sorted(store.sources() - seen) if sync else []
+        if upserts or removals:
+            report.apply = store.apply(upserts, removals, progress=progress)
+
+    def _move_aside(self) -> Path:
+        """--rebuild: the old index stays until the new one exists; only then is it deleted."""
+        index_dir = self.settings.index_dir
+        aside = index_dir.with_name(index_dir.name + ".old")
+        shutil.rmtree(aside, ignore_errors=True)
+        index_dir.rename(aside)
+        self._store = None
+        return aside
+
+    def remove(self, source: str) -> bool:
+        with self._lock:
+            if source not in self.store.sources():
+                return False
+            self.store.apply([], [source], progress=False)
+            return True
+
+    def documents(self) -> list[dict]:
+        return self.store.documents() if self.index_exists() else []
+
+    def retrieve(self, question: str, history: Sequence[Message] = ()) -> tuple[str | None, list[Hit], float]:
+        """(rewritten query or None, hits, seconds)."""
+        t0 = time.perf_counter()
+        rewritten = condense(question, history)
+        hits = self.retriever.search(rewritten or question, self.settings.retrieve_depth)
+        return rewritten, hits, time.perf_counter() - t0
+
+    def ask_stream(self, question: str, *, history: Sequence[Message] = (),
+                   language: str | None = None) -> Iterator[Event]:
+        question = validate_question(question)
+        rewritten, hits, seconds = self.retrieve(question, history)
+        yield from self.answerer.stream(question, hits, history=history, language=language,
+                                        rewritten_query=rewritten, timings={"retrieve": round(seconds, 3)})
+
+    def ask(self, question: str, *, history: Sequence[Message] = (), language: str | None = None) -> Answer:
+        for event in self.ask_stream(question, history=history, language=language):
+            if isinstance(event, Done):
+                return event.answer
+        raise AssertionError("answer stream ended without a result")
+
+
+def validate_question(question: str) -> str:
+    q = (question or "").strip()
+    if not q:
+        raise InputError("the question is empty", fix="type a question")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}",
+                         fix="ask a shorter question")
+    return q
