@@ -18,13 +18,13 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lingua import LanguageDetector
+    from lingua import Language, LanguageDetector
 
 UNKNOWN = "unknown"
 
 _lock = threading.Lock()
 _detector: LanguageDetector | None = None
-_codes: dict[object, str] = {}
+_codes: dict[Language, str] = {}
 
 
 def _get_detector() -> LanguageDetector:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.answer.answerer import Answerer, Done, Event
+from rag.answer.context import SentenceWindowSelector
 from rag.embedding import SentenceTransformerEmbedder, folder_fingerprint
 from rag.errors import IndexError_, InputError
 from rag.index.store import ApplyReport, IndexStore
@@ -132,7 +133,12 @@ class RAG:
 
     @cached_property
     def answerer(self) -> Answerer:
-        return Answerer(self.llm, self.settings, similarity=self.embedder.similarity)
+        selector = None
+        if self.settings.context_tokens > 0:
+            e = self.embedder
+            selector = SentenceWindowSelector(e.embed_queries, e.embed_documents, e.count_tokens,
+                                              budget_tokens=self.settings.context_tokens)
+        return Answerer(self.llm, self.settings, similarity=self.embedder.similarity, selector=selector)
 
     def chunking(self) -> dict[str, int]:
         return {"chunk_tokens": self.settings.chunk_tokens,
@@ -192,17 +198,20 @@ class RAG:
         from tqdm import tqdm
 
         for path, source in tqdm(files, desc="read", unit="file", disable=not progress):
+            if source in seen:
+                report.skipped.append(f"{source}: another file with the same name was ingested in this run")
+                continue
             seen.add(source)
             try:
                 raw = load_file(path, source, int(self.settings.max_file_mb * 1024 * 1024))
+                if not store.needs_update(source, raw.content_hash):
+                    report.unchanged += 1
+                    continue
+                doc = build_document(raw)
             except InputError as exc:
                 report.skipped.append(f"{source}: {exc.message}")
                 log.warning("skipped %s: %s", source, exc.message)
                 continue
-            if not store.needs_update(source, raw.content_hash):
-                report.unchanged += 1
-                continue
-            doc = build_document(raw)
             chunks = chunk_document(doc, self.embedder.count_tokens, self.settings.chunk_tokens,
                                     self.settings.chunk_overlap_tokens)
             for c in chunks:

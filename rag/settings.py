@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,7 @@ class Settings:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     top_k: int = 4  # passages given to the LLM
+    context_tokens: int = 260  # budget for the sentences shown from those passages; 0 = whole chunks
     answer_language: str = "auto"  # auto | az | ru | en
     min_evidence: float = 0.0  # retrieval score below which we abstain without calling the LLM
 
@@ -106,6 +108,6 @@ def _coerce(kind: type, value: Any) -> Any:
     if issubclass(kind, Path):
         return Path(value).expanduser()
     try:
-        return kind(value)
+        return cast(Callable[[Any], Any], kind)(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"expected {kind.__name__}, got {value!r}") from exc

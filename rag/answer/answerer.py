@@ -8,7 +8,7 @@ final ``Done`` event is the truth and the tokens before it are a preview.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.answer.language import ABSTAIN, is_abstention, question_language
@@ -17,6 +17,8 @@ from rag.answer.verify import Similarity, verify
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
 from rag.types import Answer, Hit
+
+Selector = Callable[[str, Sequence[Hit]], list[tuple[Hit, str]]]
 
 
 @dataclass
@@ -39,8 +41,9 @@ def select_context(hits: Sequence[Hit], top_k: int) -> list[tuple[Hit, str]]:
 
 class Answerer:
     def __init__(self, llm: LLM, settings: Settings, similarity: Similarity | None = None,
-                 support_threshold: float = 0.5) -> None:
+                 support_threshold: float = 0.5, selector: Selector | None = None) -> None:
         self.llm = llm
+        self.selector = selector
         self.settings = settings
         self.similarity = similarity
         self.support_threshold = support_threshold
@@ -59,8 +62,16 @@ class Answerer:
         lang = question_language(question, language or self.settings.answer_language)
         result = Answer(question=question, answer="", language=lang, rewritten_query=rewritten_query,
                         passages=list(hits), timings=dict(timings or {}), model=self.llm.name)
-        context = select_context(hits, self.settings.top_k)
-        if not context or context[0][0].score < self.settings.min_evidence:
+        if not hits or hits[0].score < self.settings.min_evidence:
+            yield Done(self._abstain(result, "retrieval found no passage strong enough", t0))
+            return
+        t_sel = time.perf_counter()
+        if self.selector is not None:
+            context = self.selector(rewritten_query or question, hits[: self.settings.top_k])
+        else:
+            context = select_context(hits, self.settings.top_k)
+        result.timings["select"] = round(time.perf_counter() - t_sel, 3)
+        if not context:
             yield Done(self._abstain(result, "retrieval found no passage strong enough", t0))
             return
 

@@ -63,7 +63,7 @@ def key_words(text: str) -> list[str]:
     out = []
     for i, m in enumerate(WORD_RE.finditer(text)):
         w = m.group()
-        if len(w) >= 4 and (w[0].isupper() and i > 0 or len(w) >= 7):
+        if len(w) >= 4 and ((w[0].isupper() and i > 0) or len(w) >= 7):
             out.append(w)
     return out
 
@@ -103,6 +103,8 @@ def support(claim: str, passage: str, similarity: Similarity | None = None) -> S
     if claim_nums - passage_nums:
         return Support(0.0, *spans[0])  # a number the passage does not contain: unsupported
     words = key_words(claim)
+    if not words and not claim_nums and len(WORD_RE.findall(claim)) < 3:
+        return Support(0.0, *spans[0])  # "The", "Yes": nothing that a passage could confirm
     per_sentence = []
     for s, e in spans:
         sent = passage[s:e]

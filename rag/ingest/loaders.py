@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.errors import InputError
+
+if TYPE_CHECKING:
+    from docx.table import Table
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -25,11 +30,11 @@ KINDS = {".txt": "text", ".md": "markdown", ".html": "html", ".htm": "html", ".p
 
 
 class FileRejectedError(InputError):
-    """A file that cannot be indexed. ``reason`` is kept apart so a batch can say "skipped <source>: <reason>"
-    without naming the file twice."""
+    """A file that cannot be indexed. The message is the reason alone, because every caller already
+    names the file ("skipped <source>: <reason>"); ``source`` is kept for callers that need it."""
 
     def __init__(self, source: str, reason: str, fix: str | None = None) -> None:
-        super().__init__(f"{source}: {reason}", fix)
+        super().__init__(reason, fix)
         self.source = source
         self.reason = reason
 
@@ -94,7 +99,7 @@ def load_file(path: Path, source: str, max_bytes: int) -> RawDocument:
             raise FileRejectedError(source, "not a regular file")
         if size > max_bytes:
             raise FileRejectedError(source, f"too large ({_mb(size)} > limit {_mb(max_bytes)})",
-                                    fix="raise --max-file-mb (RAG_MAX_FILE_MB) or split the file")
+                                    fix="raise the max_file_mb setting (RAG_MAX_FILE_MB) or split the file")
         data = path.read_bytes()
     except PermissionError:
         raise FileRejectedError(source, "unreadable (permission denied)") from None
@@ -197,8 +202,9 @@ def _strip_html(data: bytes, source: str) -> str:
         root = lxml.html.fromstring(data)
     except (etree.ParserError, ValueError) as exc:
         raise FileRejectedError(source, f"unparseable HTML ({exc})") from None
-    for el in root.iter(*_DROP_TAGS, etree.Comment):
-        el.drop_tree() if hasattr(el, "drop_tree") else el.getparent().remove(el)
+    for el in list(root.iter(*_DROP_TAGS, etree.Comment)):
+        if el.getparent() is not None:
+            el.drop_tree()
     parts: list[str] = []
 
     def walk(el: etree._Element) -> None:
@@ -224,6 +230,8 @@ def _strip_html(data: bytes, source: str) -> str:
 def _pdf_text(data: bytes, source: str) -> str:
     from pypdf import PdfReader
 
+    # pypdf logs repairs ("EOF marker not found") without naming the file; we report the outcome ourselves.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -253,9 +261,9 @@ _PARA_END = re.compile(r"[.!?:…»\"”)]$")
 
 
 def _reflow(page_text: str) -> str:
-    """PDF lines are visual lines, not paragraphs: join them, and end a paragraph at a line that
-    finishes a sentence while being clearly shorter than the page's usual line (the classic
-    last-line-of-a-paragraph shape). A blank line always ends one."""
+    """PDF lines are visual lines, not paragraphs. Join them; a paragraph ends at a blank line, at a
+    line clearly shorter than the page's usual width (a heading, or the last line of a paragraph),
+    or at a somewhat short line that finishes a sentence."""
     lines = [ln.strip() for ln in page_text.split("\n")]
     widths = [len(ln) for ln in lines if len(ln) > 20]
     typical = statistics.median(widths) if widths else 0
@@ -270,10 +278,10 @@ def _reflow(page_text: str) -> str:
         if not cur:
             cur = ln
         elif cur.endswith("-") and cur[-2:-1].isalpha() and ln[:1].islower():
-            cur += ln
+            cur += ln  # keep the hyphen: "well-known" must survive, "migra-tion" is the lesser evil
         else:
             cur += " " + ln
-        if _PARA_END.search(ln) and len(ln) < 0.8 * typical:
+        if len(ln) < 0.6 * typical or (_PARA_END.search(ln) and len(ln) < 0.8 * typical):
             paras.append(cur)
             cur = ""
     if cur:
@@ -304,12 +312,9 @@ def _docx_text(data: bytes, source: str) -> str:
     return text
 
 
-def _table_rows(table: object) -> list[str]:
+def _table_rows(table: Table) -> list[str]:
     """One line per row, cells joined by " | ", so a row's facts stay together in one passage.
     Merged cells appear once per row, not once per grid column."""
-    from docx.table import Table
-
-    assert isinstance(table, Table)
     rows: list[str] = []
     for row in table.rows:
         cells: list[str] = []

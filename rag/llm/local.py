@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from rag.errors import LLMError
 from rag.llm.base import Message, Usage
@@ -61,8 +62,8 @@ class LlamaCppLLM:
             )
             produced = 0
             try:
-                for chunk in stream:
-                    piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
+                for chunk in cast(Iterator[Any], stream):
+                    piece: str | None = chunk["choices"][0]["delta"].get("content")
                     if piece:
                         produced += 1
                         if usage is not None:

@@ -30,9 +30,9 @@ class OpenAICompatibleLLM:
         import openai
 
         try:
-            stream = self.client.chat.completions.create(
+            stream = self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.settings.llm_api_model,
-                messages=list(messages),  # type: ignore[arg-type]
+                messages=list(messages),
                 stream=True,
                 temperature=self.settings.temperature,
                 seed=self.settings.seed,

@@ -1,0 +1,255 @@
+"""Sentences -> retrievable chunks measured in embedder tokens.
+
+Why these rules:
+- Chunks are built from whole sentences so a passage shown as a citation never starts or ends
+  mid-thought; only a single sentence longer than the budget is cut, at word boundaries.
+- Size is measured with the embedder's own tokenizer: the model truncates at its token limit, and a
+  character estimate is off by 2x between Azerbaijani, Russian and English.
+- Chunks never cross a language section, so every chunk has exactly one language.
+- ``doc.text[start:end] == chunk.text`` always holds, which is what lets citations highlight the
+  exact span in the source.
+
+Sentence splitting is a handful of regex rules, not a model: a boundary is ``. ! ? …`` (plus closing
+quotes) followed by whitespace and a capital letter or digit, and a newline always ends a sentence.
+A period does not end a sentence after an initial ("V. Hüseynov", "İ."), a dotted abbreviation
+("U.N.", "т.е."), a known abbreviation ("Mr.", "Dr.", "ул.", "prof."), or a list number ("1. ").
+Russian "г." is the one ambiguous case: after a year ("21 мая 2022 г. В рамках") it almost always
+closes the sentence or the dateline, so it splits there when a capital follows; elsewhere
+("г. Баку") it is an abbreviation and never splits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+
+from rag.types import Chunk, Document
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ABBREVIATIONS: dict[str, frozenset[str]] = {
+    "en": _words(
+        "mr mrs ms dr prof sr jr st mt vs fig approx dept gen col lt sgt capt gov sen rep rev hon "
+        "jan feb mar apr jun jul aug sep sept oct nov dec est no nos"
+    ),
+    "ru": _words(
+        "ул им стр рис см руб млн млрд тыс проф акад доц ген св пр просп обл ст тел кв корп наб пер "
+        "гос зам изд ред напр англ рус"
+    ),
+    "az": _words("prof dos akad məs bax red küç şəh səh mln mlrd prosp ak dr cən"),
+}
+_ALL_ABBREVIATIONS = frozenset().union(*_ABBREVIATIONS.values())
+
+_CANDIDATE = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
+_OPENERS = "\"'“‘«([—–-"
+_CLOSERS = "\"'”’»)]"
+_DOTTED = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
+_YEARISH = re.compile(r"\d{4}(?:[-–]\d{2,4})?")
+
+
+def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
+    """Character spans of sentences in ``text``, without surrounding whitespace. ``lang`` picks the
+    abbreviation list; "unknown" uses all of them."""
+    abbreviations = _ABBREVIATIONS.get(lang, _ALL_ABBREVIATIONS) | _ABBREVIATIONS["en"]
+    spans: list[tuple[int, int]] = []
+
+    def add(start: int, end: int) -> None:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+
+    for seg in re.finditer(r"[^\n]+", text):
+        start, seg_end = seg.span()
+        for cand in _CANDIDATE.finditer(text, start, seg_end):
+            nxt = cand.end()
+            while nxt < seg_end and text[nxt].isspace():
+                nxt += 1
+            if nxt >= seg_end or not _starts_sentence(text, nxt, seg_end):
+                continue
+            if cand.group().rstrip(_CLOSERS) == "." and _is_abbreviation(text, start, cand.start(), nxt,
+                                                                        abbreviations):
+                continue
+            add(start, cand.end())
+            start = nxt
+        add(start, seg_end)
+    return spans
+
+
+def _starts_sentence(text: str, pos: int, end: int) -> bool:
+    while pos < end and text[pos] in _OPENERS:
+        pos += 1
+    return pos < end and (text[pos].isupper() or text[pos].isdigit())
+
+
+def _is_abbreviation(text: str, sent_start: int, dot: int, nxt: int, abbreviations: frozenset[str]) -> bool:
+    before = text[sent_start:dot]
+    words = before.split()
+    if not words:
+        return False
+    token = words[-1].lstrip(_OPENERS).rstrip(_CLOSERS)
+    low = token.lower()
+    if low in ("г", "гг"):  # год / годы: a sentence end after a year, "город" otherwise
+        return not (len(words) >= 2 and _YEARISH.fullmatch(words[-2].strip(_OPENERS + _CLOSERS + ",")))
+    if len(token) == 1 and token.isalpha():
+        return True  # an initial ("V. Hüseynov") or a one-letter abbreviation ("və s.", "т. е.")
+    if _DOTTED.fullmatch(token):
+        return True  # U.N. / т.е. / i.e.
+    if token.isdigit():
+        return len(words) == 1 and len(token) <= 3  # "1. Item": a list number, not a sentence
+    if low in ("no", "nos"):
+        return text[nxt : nxt + 1].isdigit()  # "No. 5"
+    return low in abbreviations
+
+
+def chunk_document(
+    doc: Document,
+    count_tokens: Callable[[str], int],
+    max_tokens: int = 160,
+    overlap_tokens: int = 32,
+) -> list[Chunk]:
+    """Chunks of whole sentences, at most ``max_tokens`` each, within one section each; the next chunk
+    repeats the trailing whole sentences of the previous one, up to ``overlap_tokens``, so a fact
+    split across a boundary is still retrievable in one piece. A chunk whose text repeats an earlier
+    one in the same document is skipped, which keeps ids unique within the document."""
+    if max_tokens < 8:
+        raise ValueError(f"max_tokens must be at least 8, got {max_tokens}")
+    if not 0 <= overlap_tokens < max_tokens:
+        raise ValueError(f"overlap_tokens must be in [0, max_tokens), got {overlap_tokens}")
+    text = doc.text
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+    for section in doc.sections:
+        units: list[tuple[int, int]] = []
+        for s, e in split_sentences(text[section.start : section.end], section.lang):
+            s, e = s + section.start, e + section.start
+            if count_tokens(text[s:e]) <= max_tokens:
+                units.append((s, e))
+            else:
+                units.extend(_split_long(text, s, e, count_tokens, max_tokens))
+        for start, end in _pack(text, units, count_tokens, max_tokens, overlap_tokens):
+            piece = text[start:end]
+            if piece in seen:
+                continue
+            seen.add(piece)
+            chunks.append(
+                Chunk(
+                    id=chunk_id(doc.source, piece),
+                    source=doc.source,
+                    text=piece,
+                    start=start,
+                    end=end,
+                    lang=section.lang,
+                    ordinal=len(chunks),
+                    title=doc.title,
+                    date=doc.date,
+                )
+            )
+    return chunks
+
+
+def chunk_id(source: str, text: str) -> str:
+    return hashlib.sha256(f"{source}\n{text}".encode()).hexdigest()[:16]
+
+
+def _pack(
+    text: str, units: list[tuple[int, int]], count: Callable[[str], int], max_tokens: int, overlap: int
+) -> list[tuple[int, int]]:
+    """Greedy packing, every size measured on the exact span (joins and paragraph breaks cost tokens
+    too, so summing per-sentence counts would not be exact)."""
+    out: list[tuple[int, int]] = []
+    first = 0
+    while first < len(units):
+        last = first
+        while last + 1 < len(units) and count(text[units[first][0] : units[last + 1][1]]) <= max_tokens:
+            last += 1
+        out.append((units[first][0], units[last][1]))
+        if last == len(units) - 1:
+            break
+        nxt = last + 1
+        new_first = nxt
+        while (
+            new_first - 1 > first
+            and count(text[units[new_first - 1][0] : units[last][1]]) <= overlap
+            and count(text[units[new_first - 1][0] : units[nxt][1]]) <= max_tokens
+        ):
+            new_first -= 1
+        first = new_first
+    return out
+
+
+def _split_long(
+    text: str, start: int, end: int, count: Callable[[str], int], max_tokens: int
+) -> list[tuple[int, int]]:
+    """An over-long sentence cut into word-aligned pieces of similar size (a greedy cut would leave a
+    stub of a few words as a useless passage), preferring to cut after a comma or semicolon. A single
+    word longer than the budget (a URL, a blob) is cut by characters."""
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    total = count(text[start:end])
+    n = -(-total // max_tokens)
+    budget = min(max_tokens, -(-total // n))
+    while True:
+        pieces = _greedy_words(text, words, count, budget, max_tokens)
+        if len(pieces) <= n or budget >= max_tokens:
+            return pieces
+        budget = min(max_tokens, budget + max(1, max_tokens // 20))
+
+
+_CLAUSE_END = re.compile(r"[,;:)]$")
+
+
+def _greedy_words(
+    text: str, words: list[tuple[int, int]], count: Callable[[str], int], budget: int, max_tokens: int
+) -> list[tuple[int, int]]:
+    """Longest runs of words within ``budget``, found by binary search (a word is at least one token,
+    so a piece never has more than ``budget`` words): O(log budget) tokenizer calls per piece."""
+    pieces: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        p_start = words[i][0]
+        first = count(text[p_start : words[i][1]])
+        if first > budget:
+            if first > max_tokens:
+                pieces.extend(_split_chars(text, p_start, words[i][1], count, max_tokens))
+            else:
+                pieces.append(words[i])
+            i += 1
+            continue
+        lo, hi = i, min(len(words) - 1, i + budget - 1)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count(text[p_start : words[mid][1]]) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        j = lo
+        if j + 1 < len(words):  # not the last piece: back off to the nearest clause end if it is not far
+            k = next((k for k in range(j, i, -1) if _CLAUSE_END.search(text[words[k][0] : words[k][1]])), None)
+            if k is not None and count(text[p_start : words[k][1]]) >= 0.6 * budget:
+                j = k
+        pieces.append((p_start, words[j][1]))
+        i = j + 1
+    return pieces
+
+
+def _split_chars(
+    text: str, start: int, end: int, count: Callable[[str], int], max_tokens: int
+) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    while start < end:
+        lo, hi = start + 1, end  # largest cut in [lo, hi] that fits
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count(text[start:mid]) <= max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append((start, lo))
+        start = lo
+    return pieces

@@ -1,0 +1,281 @@
+"""The web chat in a real headless Chromium, against the real pipeline (embedder, FAISS, 1.5B LLM).
+
+What a person would do: ask about the seeds, watch the answer stream in, click its citation and see
+the highlighted source; upload a new document and get an answer citing it; upload a document full of
+HTML/JS and check nothing of it runs. Screenshots go to artifacts/ui/ and the best one to
+docs/screenshot.png (the README's picture).
+
+Slow (the seed index is built in a temporary folder, then three LLM answers on 2 cores). Set
+RAG_UI_TEST_URL=http://127.0.0.1:PORT to drive an already running ``rag serve`` instead (for UI work).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+from rag.settings import PROJECT_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = PROJECT_ROOT / "artifacts" / "ui"
+SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot.png"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
+SERVER_START_TIMEOUT = 900  # builds the seed index first: minutes on 2 busy cores
+ANSWER_TIMEOUT = 240  # one 1.5B answer is 10-30 s alone; other test suites may share the cores
+
+SEED_QUESTION = "When is the second International Migration Review Forum?"
+SEED_SOURCE = "000_e8cbea2a3f3f1870.txt"
+XSS_SCRIPT = "<script>window.__xss=1</script>"
+XSS_IMG = '<img src=x onerror="window.__xss=2">'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"rag serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(2)
+    pytest.fail(f"rag serve did not answer on {url} within {SERVER_START_TIMEOUT}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """A missing browser is a broken environment, not a reason to skip: CI installs it."""
+    if shutil.which("chromium") is None or not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `apt-get install chromium chromium-driver` "
+                    "(Debian's package; `playwright install` cannot download browsers here)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``rag serve`` in a subprocess with a fresh index (it indexes the seeds on start)."""
+    given = os.environ.get("RAG_UI_TEST_URL")
+    if given:
+        yield given.rstrip("/")
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "RAG_INDEX_DIR": str(tmp_path_factory.mktemp("ui") / "index"), "RAG_LLM": "default",
+           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    log = ARTIFACTS / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1",
+                                 "--port", str(port)], cwd=PROJECT_ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+        try:
+            _wait_http(url, proc, log)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(server)
+    pg.wait_for_selector("#question textarea", timeout=60_000)
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def _shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _ask(page: Page, question: str, turn: int) -> tuple[Locator, bool]:
+    """Ask and wait for the final answer (no cursor). Returns (the answer element, whether tokens were
+    seen arriving before the end, i.e. the answer streamed)."""
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    bots = page.locator('#chatbot [data-testid="bot"]')
+    streamed = False
+    deadline = time.monotonic() + ANSWER_TIMEOUT
+    while time.monotonic() < deadline:
+        err = page.locator("#error-box .error-box")
+        if err.count():
+            pytest.fail(f"the page shows an error: {err.inner_text()}")
+        if bots.count() > turn:
+            last = bots.nth(turn)
+            if last.locator(".cursor").count() == 0:
+                return last, streamed
+            if len(last.inner_text().strip().rstrip("▌").strip()) > 3:
+                streamed = True
+        page.wait_for_timeout(300)
+    pytest.fail(f"no answer to {question!r} within {ANSWER_TIMEOUT}s")
+
+
+def _open_citation_of(page: Page, answer: Locator, source: str) -> bool:
+    """Click the answer's citation links one by one until the source panel shows ``source``."""
+    links = answer.locator("a.cite")
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href") or ""
+        key = href.split("cite-", 1)[-1]
+        links.nth(i).click()
+        page.wait_for_selector(f'#source-panel [data-cite="{key}"]', timeout=30_000)
+        if source in page.inner_text("#source-panel .src-file"):
+            return True
+    return False
+
+
+def _upload(page: Page, path: Path) -> str:
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#upload input[type=file]", str(path))
+    deadline = time.monotonic() + ANSWER_TIMEOUT
+    while time.monotonic() < deadline:
+        status = page.input_value("#upload-status textarea")
+        if path.name in status or "Error" in status:  # the report names the file (or why it was refused)
+            page.wait_for_selector(f'#documents td:text-is("{path.name}")', timeout=30_000)
+            return status
+        page.wait_for_timeout(500)
+    pytest.fail(f"uploading {path.name} did not finish within {ANSWER_TIMEOUT}s")
+
+
+def _docx(path: Path, paragraphs: list[str]) -> Path:
+    """A .docx keeps angle brackets as literal text (web-page cleaning strips tags from .txt/.html)."""
+    from docx import Document
+
+    doc = Document()
+    for p in paragraphs:
+        doc.add_paragraph(p)
+    doc.save(str(path))
+    return path
+
+
+def _skip_labels_and_empty_question(page: Page) -> None:
+    """No model needed: interface language switch, and an empty question gives a message, not a crash."""
+    page.get_by_label("Русский").check()
+    page.wait_for_selector('#ask:text-is("Спросить")', timeout=15_000)
+    assert "Ваш вопрос" in page.inner_text("#question")
+    page.get_by_label("English").check()
+    page.wait_for_selector('#ask:text-is("Ask")', timeout=15_000)
+    page.click("#ask")
+    page.wait_for_selector("#error-box .error-box", timeout=15_000)
+    assert "empty" in page.inner_text("#error-box")
+    assert "Traceback" not in page.content()
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_selector(f'#documents td:text-is("{SEED_SOURCE}")', timeout=30_000)
+    _shot(page, "00_documents.png")
+
+
+def test_chat_citations_uploads_and_escaping(page: Page, tmp_path: Path) -> None:
+    _shot(page, "01_start.png")
+
+    # 1. A question about the seeds: the answer streams, then carries a citation that opens its source.
+    answer, streamed = _ask(page, SEED_QUESTION, 0)
+    assert streamed, "the answer appeared all at once instead of streaming"
+    assert answer.locator("a.cite").count() > 0, f"no citation link in: {answer.inner_text()}"
+    _open_citation_of(page, answer, "003_03dc5b1e6d01ec1c.txt"), \
+        f"no citation of {SEED_SOURCE} in: {answer.inner_text()}"
+    panel = page.inner_html("#source-panel")
+    assert "<mark>" in panel, "the supporting span is not highlighted"
+    assert page.inner_text("#source-panel mark").strip()
+    page.click("#passages-acc button, #passages-acc .label-wrap")
+    page.wait_for_selector("#passages .passage", timeout=15_000)
+    best = _shot(page, "02_answer_with_source.png")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(best, SCREENSHOT)
+
+    # The copy button copies the answer as text (the message itself is HTML).
+    page.locator("#chatbot button[aria-label='Copy message']").last.click()
+    page.wait_for_timeout(500)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "[" in copied and "<a" not in copied and "&lt;" not in copied, copied
+
+    # 2. Upload a new English document and ask about it.
+    lake = tmp_path / "lake_zorvan.txt"
+    lake.write_text(
+        "Lake Zorvan research station\n\n"
+        "The Lake Zorvan research station opened on 14 March 2019. It studies the ice cover and the fish "
+        "of the lake. The station was built by the fictional Institute of Northern Waters and has twelve "
+        "researchers.\n",
+        encoding="utf-8",
+    )
+    status = _upload(page, lake)
+    assert "lake_zorvan.txt" in status and "✗" not in status, status
+    _shot(page, "03_uploaded.png")
+    page.get_by_role("tab", name="Chat").click()
+    page.click("#new-chat")
+    page.wait_for_function(
+        "document.querySelectorAll('#chatbot [data-testid=\"bot\"]').length === 0")
+    answer, _ = _ask(page, "When did the Lake Zorvan research station open?", 0)
+    text = answer.inner_text()
+    assert "2019" in text, text
+    assert _open_citation_of(page, answer, "lake_zorvan.txt"), f"lake_zorvan.txt not cited: {text}"
+    assert "14 March 2019" in page.inner_text("#source-panel")
+    _shot(page, "04_uploaded_doc_answer.png")
+
+    # 3. A document full of markup: it must show as text and never run.
+    evil = _docx(tmp_path / "quillon_audit.docx", [
+        f"Quillon firewall audit {XSS_IMG}",
+        f"The Quillon firewall audit of 2021 found the snippet {XSS_SCRIPT} in the report template "
+        f"and the tag {XSS_IMG} in the page footer. Both were removed by the Quillon web team.",
+        "Template text ${window.__xss=3} and {{constructor.constructor('window.__xss=4')()}} was also found.",
+    ])
+    status = _upload(page, evil)
+    assert "quillon_audit.docx" in status and "✗" not in status, status
+    docs_text = page.inner_text("#documents")
+    assert XSS_IMG in docs_text, "the document title is not shown as literal text"
+    page.get_by_role("tab", name="Chat").click()
+    answer, _ = _ask(page, "What did the Quillon firewall audit find in the report template?", 1)
+    passages = page.inner_text("#passages")
+    assert XSS_SCRIPT in passages, f"the passage is not shown as literal text: {passages[:2000]}"
+    if answer.locator("a.cite").count():
+        assert _open_citation_of(page, answer, "quillon_audit.docx")
+        assert "window.__xss" in page.inner_text("#source-panel")
+    page.wait_for_timeout(1000)  # give an injected onerror time to fire
+    _shot(page, "05_markup_document.png")
+    assert page.evaluate("window.__xss") is None
+    injected = page.evaluate(
+        "document.querySelectorAll('#chatbot script, #source-panel script, #passages script, "
+        "#documents script, #chatbot img[src=x], #source-panel img, #passages img, #documents img').length")
+    assert injected == 0
