@@ -426,8 +426,8 @@ def compare(old_report: Mapping[str, Any], new_report: Mapping[str, Any]) -> str
             same.append(k)
             continue
         delta = f"{b - a:+.3f}" if a is not None and b is not None else "n/a"
-        changed.append(f"{k:<42} {_fmt(a) if a is not None else '–':>10} {_fmt(b) if b is not None else '–':>10}"
-                       f" {delta:>9}")
+        metric = k.split(".", 1)[1]
+        changed.append(f"{k:<42} {_fmt(a, metric):>10} {_fmt(b, metric):>10} {delta:>9}")
     old_meta, new_meta = old_report.get("meta") or {}, new_report.get("meta") or {}
     head = [f"compare: {old_meta.get('git_commit') or '?'} ({old_meta.get('date', '?')}) -> "
             f"{new_meta.get('git_commit') or '?'} ({new_meta.get('date', '?')})"]

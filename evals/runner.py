@@ -267,6 +267,8 @@ def score_only(dataset: Path, predictions: Path, report_dir: Path, *, rows: Iter
     """
     from evals import report as rp
 
+    # Read the old report first: it may be the very file this call is about to overwrite.
+    old = json.loads(compare_with.read_text(encoding="utf-8")) if compare_with is not None else None
     selected = list(rows) if rows is not None else load_dataset(dataset)
     preds = read_predictions(predictions)
     meta = read_meta(predictions)
@@ -276,8 +278,7 @@ def score_only(dataset: Path, predictions: Path, report_dir: Path, *, rows: Iter
     if not quiet:
         print(rp.headline(result))
         print(f"\nreport: {report_dir / 'report.md'}")
-    if compare_with is not None:
-        old = json.loads(compare_with.read_text(encoding="utf-8"))
+    if old is not None:
         print("\n" + rp.compare(old, result))
     return result
 

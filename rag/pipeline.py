@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -140,10 +139,6 @@ class RAG:
                                               budget_tokens=self.settings.context_tokens)
         return Answerer(self.llm, self.settings, similarity=self.embedder.similarity, selector=selector)
 
-    def chunking(self) -> dict[str, int]:
-        return {"chunk_tokens": self.settings.chunk_tokens,
-                "chunk_overlap_tokens": self.settings.chunk_overlap_tokens}
-
     def index_exists(self) -> bool:
         return IndexStore.exists(self.settings.index_dir)
 
@@ -154,7 +149,7 @@ class RAG:
                 if not self.index_exists():
                     raise IndexError_(f"no index in {self.settings.index_dir}",
                                       fix=f"rag ingest {self.settings.seeds_dir}")
-                self._store = IndexStore.open(self.settings.index_dir, self.embedder, self.chunking())
+                self._store = IndexStore.from_settings(self.settings, self.embedder, create=False)
             return self._store
 
     @property
@@ -174,23 +169,16 @@ class RAG:
         t0 = time.perf_counter()
         report = IngestReport()
         with self._lock:
-            aside = self._move_aside() if rebuild and self.settings.index_dir.exists() else None
-            try:
-                self._ingest_locked(paths, sync, progress, report)
-            except BaseException:
-                if aside is not None:  # the rebuild failed: put the old index back
-                    shutil.rmtree(self.settings.index_dir, ignore_errors=True)
-                    aside.rename(self.settings.index_dir)
-                    self._store = None
-                raise
-            if aside is not None:
-                shutil.rmtree(aside, ignore_errors=True)
+            self._ingest_locked(paths, sync, rebuild, progress, report)
         report.seconds = time.perf_counter() - t0
         return report
 
-    def _ingest_locked(self, paths: Sequence[Path], sync: bool, progress: bool, report: IngestReport) -> None:
-        store = self._store or IndexStore.open(self.settings.index_dir, self.embedder, self.chunking())
-        self._store = store
+    def _ingest_locked(self, paths: Sequence[Path], sync: bool, rebuild: bool, progress: bool,
+                       report: IngestReport) -> None:
+        # --rebuild starts from an empty generation; the old index stays live until the new one is published.
+        if rebuild:
+            self._store = IndexStore.from_settings(self.settings, self.embedder, fresh=True)
+        store = self.store_for_write()
         files = iter_source_files([Path(p) for p in paths])
         report.files = len(files)
         upserts: list[tuple[Document, list]] = []
@@ -221,14 +209,11 @@ class RAG:
         if upserts or removals:
             report.apply = store.apply(upserts, removals, progress=progress)
 
-    def _move_aside(self) -> Path:
-        """--rebuild: the old index stays until the new one exists; only then is it deleted."""
-        index_dir = self.settings.index_dir
-        aside = index_dir.with_name(index_dir.name + ".old")
-        shutil.rmtree(aside, ignore_errors=True)
-        index_dir.rename(aside)
-        self._store = None
-        return aside
+    def store_for_write(self) -> IndexStore:
+        """The open store, or a new one (created empty when no index exists yet)."""
+        if self._store is None:
+            self._store = IndexStore.from_settings(self.settings, self.embedder)
+        return self._store
 
     def remove(self, source: str) -> bool:
         with self._lock:

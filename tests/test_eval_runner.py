@@ -157,7 +157,8 @@ def test_compare_mentions_changed_metric(tmp_path: Path) -> None:
     assert "no metric changed" in compare(old, old)
 
 
-def test_run_eval_plumbing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_eval_plumbing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
     """``rag eval`` flags -> predictions, meta side file and report, with the pipeline faked out."""
     import argparse
 
@@ -189,5 +190,8 @@ def test_run_eval_plumbing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
     args.compare = tmp_path / "run" / "report.json"
     args.limit = None
+    capsys.readouterr()
     assert runner.run_eval(settings, args) == 0  # resumes: only q4, q5 are asked
     assert made[1].asked == ["q4", "q5"]
+    out = capsys.readouterr().out
+    assert "overall.n " in out  # compared with the report this run overwrote: 3 rows -> 5 rows

@@ -73,6 +73,7 @@ class _Memo:
         self.real = real
         self.name, self.fingerprint, self.dim = real.name, real.fingerprint, real.dim
         self._docs: dict[str, np.ndarray] = {}
+        self._queries: dict[str, np.ndarray] = {}
 
     def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._docs]
@@ -82,7 +83,11 @@ class _Memo:
         return np.stack([self._docs[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self.real.embed_queries(texts), dtype=np.float32)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
+        if missing:
+            for t, v in zip(missing, self.real.embed_queries(missing), strict=True):
+                self._queries[t] = np.asarray(v, dtype=np.float32)
+        return np.stack([self._queries[t] for t in texts])
 
     def count_tokens(self, text: str) -> int:
         return int(self.real.count_tokens(text))
@@ -430,6 +435,12 @@ def test_corrupt_manifest_is_a_clear_error(index_dir: Path, counting: CountingEm
     with pytest.raises(IndexError_, match="corrupt") as err:
         IndexStore.open(index_dir, counting, CHUNKING)
     assert "--rebuild" in str(err.value)
+    (live_dir(index_dir) / "manifest.json").write_text('{"format_version": 1}')
+    with pytest.raises(IndexError_, match="corrupt"):
+        IndexStore.open(index_dir, counting, CHUNKING)
+    (live_dir(index_dir) / "manifest.json").write_text("[]")
+    with pytest.raises(IndexError_, match="corrupt"):
+        IndexStore.open(index_dir, counting, CHUNKING)
 
 
 def test_missing_file_is_a_clear_error(index_dir: Path, counting: CountingEmbedder) -> None:
@@ -455,11 +466,17 @@ def test_truncated_file_and_bad_pointer_are_clear_errors(index_dir: Path, counti
     populated(index_dir, counting)
     path = live_dir(index_dir) / "documents.json"
     path.write_bytes(path.read_bytes()[:-10])
-    with pytest.raises(IndexError_, match="documents.json has"):
+    with pytest.raises(IndexError_, match=r"documents\.json has"):
         IndexStore.open(index_dir, counting, CHUNKING)
     (index_dir / "CURRENT").write_text("../../etc")
     with pytest.raises(IndexError_, match="pointer"):
         IndexStore.open(index_dir, counting, CHUNKING)
+    # "rag ingest --rebuild" (fresh) recovers from any of this.
+    IndexStore.open(index_dir, counting, CHUNKING, fresh=True).apply([make_doc("en.txt", EN, "en")],
+                                                                     progress=False)
+    recovered = IndexStore.open(index_dir, counting, CHUNKING)
+    assert recovered.sources() == {"en.txt"}
+    assert gen_dirs(index_dir) == [f"gen-{recovered.generation:06d}"]
 
 
 def test_missing_index_without_create(index_dir: Path, counting: CountingEmbedder) -> None:

@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from rag.settings import PROJECT_ROOT
+from ui.app import EXAMPLES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -112,7 +113,7 @@ def browser(chromium: str) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, server: str) -> Iterator[Page]:
+def page(browser: Browser, server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     pg = context.new_page()
@@ -121,6 +122,7 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     pg.goto(server)
     pg.wait_for_selector("#question textarea", timeout=60_000)
     yield pg
+    _shot(pg, f"last_{request.node.name}.png")  # what the page showed at the end, pass or fail
     context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
 
@@ -196,8 +198,13 @@ def test_labels_language_and_empty_question(page: Page) -> None:
     page.get_by_label("Русский").check()
     page.wait_for_selector('#ask:text-is("Спросить")', timeout=15_000)
     assert "Ваш вопрос" in page.inner_text("#question")
+    assert page.get_by_role("tab", name="Документы").count() == 1
     page.get_by_label("English").check()
     page.wait_for_selector('#ask:text-is("Ask")', timeout=15_000)
+    page.locator("#examples button").nth(2).click()  # an example fills the question box
+    page.wait_for_function("document.querySelector('#question textarea').value.length > 10", timeout=15_000)
+    assert page.input_value("#question textarea") in EXAMPLES
+    page.fill("#question textarea", "   ")
     page.click("#ask")
     page.wait_for_selector("#error-box .error-box", timeout=15_000)
     assert "empty" in page.inner_text("#error-box")
@@ -221,9 +228,11 @@ def test_chat_citations_uploads_and_escaping(page: Page, tmp_path: Path) -> None
     assert page.inner_text("#source-panel mark").strip()
     page.click("#passages-acc button, #passages-acc .label-wrap")
     page.wait_for_selector("#passages .passage", timeout=15_000)
-    best = _shot(page, "02_answer_with_source.png")
+    _shot(page, "02_answer_with_source.png")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / "02_answer_with_source_view.png"))  # one screen, for the README
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(best, SCREENSHOT)
+    shutil.copyfile(ARTIFACTS / "02_answer_with_source_view.png", SCREENSHOT)
 
     # The copy button copies the answer as text (the message itself is HTML).
     page.locator("#chatbot button[aria-label='Copy message']").last.click()
@@ -279,3 +288,13 @@ def test_chat_citations_uploads_and_escaping(page: Page, tmp_path: Path) -> None
         "document.querySelectorAll('#chatbot script, #source-panel script, #passages script, "
         "#documents script, #chatbot img[src=x], #source-panel img, #passages img, #documents img').length")
     assert injected == 0
+
+    # 4. Remove both uploads again through the documents tab.
+    page.get_by_role("tab", name="Documents").click()
+    for name in ("quillon_audit.docx", "lake_zorvan.txt"):
+        page.click("#remove-pick input")
+        page.get_by_role("option", name=name, exact=True).click()
+        page.click("#remove")
+        page.wait_for_selector(f'#documents td:text-is("{name}")', state="detached", timeout=ANSWER_TIMEOUT * 1000)
+        assert name in page.input_value("#upload-status textarea")
+    assert SEED_SOURCE in page.inner_text("#documents")

@@ -66,10 +66,12 @@ CSS = """
 #source-panel .src-panel { font-size: 0.95em; }
 #source-panel mark, .src-text mark { background: #ffe066; color: #000; padding: 0 2px; border-radius: 2px; }
 .src-head { margin: 0 0 .4em 0; font-size: 1.05em; }
-#source-panel table.src-meta { border: none; margin: 0 0 .4em 0; width: auto; }
-#source-panel table.src-meta th, #source-panel table.src-meta td { border: none; padding: 1px 12px 1px 0;
-  text-align: left; vertical-align: top; background: none; }
-#source-panel table.src-meta th { font-weight: 600; white-space: nowrap; }
+#source-panel table.src-meta { border: none !important; margin: 0 0 .4em 0; width: auto; }
+#source-panel table.src-meta tr { border: none !important; background: none !important; }
+#source-panel table.src-meta th, #source-panel table.src-meta td { border: none !important;
+  padding: 1px 14px 1px 0 !important; text-align: left; vertical-align: top; background: none !important; }
+#source-panel table.src-meta th { font-weight: 600; white-space: nowrap; opacity: .75; }
+#passages { max-height: 40em; overflow: auto; }
 .src-text { border-left: 3px solid #e0b000; margin: .6em 0; padding: .3em .8em; max-height: 28em; overflow: auto; }
 .src-support, .src-note { font-size: .9em; opacity: .8; }
 a.cite { text-decoration: none; font-weight: 600; cursor: pointer; padding: 0 1px; }

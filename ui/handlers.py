@@ -87,7 +87,7 @@ class Handlers:
         turn = len(session["cites"])
         chat += [{"role": "user", "content": esc_block(q)},
                  {"role": "assistant", "content": render_streaming("")}]
-        yield chat, "", session, "", gr.skip()
+        yield list(chat), "", session, "", gr.skip()
 
         answer: Answer | None = None
         try:
@@ -102,7 +102,7 @@ class Handlers:
                 if isinstance(event, Token):
                     text += event.text
                     chat[-1] = {"role": "assistant", "content": render_streaming(text)}
-                    yield chat, "", session, "", gr.skip()
+                    yield list(chat), "", session, "", gr.skip()
                 elif isinstance(event, Done):
                     answer = event.answer
             if answer is None:

@@ -41,7 +41,7 @@ def select_context(hits: Sequence[Hit], top_k: int) -> list[tuple[Hit, str]]:
 
 class Answerer:
     def __init__(self, llm: LLM, settings: Settings, similarity: Similarity | None = None,
-                 support_threshold: float = 0.5, selector: Selector | None = None) -> None:
+                 support_threshold: float = 0.55, selector: Selector | None = None) -> None:
         self.llm = llm
         self.selector = selector
         self.settings = settings
@@ -62,7 +62,8 @@ class Answerer:
         lang = question_language(question, language or self.settings.answer_language)
         result = Answer(question=question, answer="", language=lang, rewritten_query=rewritten_query,
                         passages=list(hits), timings=dict(timings or {}), model=self.llm.name)
-        if not hits or hits[0].score < self.settings.min_evidence:
+        best_cosine = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        if not hits or best_cosine < self.settings.min_evidence:
             yield Done(self._abstain(result, "retrieval found no passage strong enough", t0))
             return
         t_sel = time.perf_counter()

@@ -96,36 +96,39 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def support(claim: str, passage: str, similarity: Similarity | None = None) -> Support:
-    """How well ``passage`` supports ``claim`` (0..1), and where."""
+    """How well ``passage`` supports ``claim`` (0..1), and where.
+
+    Judged per sentence window (a sentence and its neighbours), not over the whole passage: a passage
+    that mentions "31 May 2021" in one sentence and a "Forum" in another must not support "the Forum
+    is on 31 May 2021". Within a window, every number of the claim must appear; then support is the
+    larger of the share of the claim's names found there and the embedder's similarity.
+    """
     spans = sentences(passage) or [(0, len(passage))]
     claim_nums = numbers(claim)
-    passage_nums = numbers(passage) | _month_numbers(passage)
-    if claim_nums - passage_nums:
-        return Support(0.0, *spans[0])  # a number the passage does not contain: unsupported
     words = key_words(claim)
     if not words and not claim_nums and len(WORD_RE.findall(claim)) < 3:
         return Support(0.0, *spans[0])  # "The", "Yes": nothing that a passage could confirm
-    per_sentence = []
-    for s, e in spans:
-        sent = passage[s:e]
-        folded = [fold(w) for w in WORD_RE.findall(sent)]
-        hits = sum(_word_match(w, folded) for w in words)
-        nums = len(claim_nums & (numbers(sent) | _month_numbers(sent)))
-        per_sentence.append((hits + nums, s, e))
-    passage_folded = [fold(w) for w in WORD_RE.findall(passage)]
-    matched = sum(_word_match(w, passage_folded) for w in words)
-    denominator = len(words) + len(claim_nums)
-    lexical = (matched + len(claim_nums)) / denominator if denominator else 0.0
-    best = max(per_sentence, key=lambda t: (t[0], -t[1]))
-    score = lexical
-    if similarity is not None and lexical < 0.75:
-        sims = similarity(claim, [passage[s:e] for s, e in spans])
-        i = max(range(len(sims)), key=lambda j: sims[j])
-        if sims[i] > score:
-            score = float(sims[i])
-            if best[0] == 0:
-                best = (0, *spans[i])
-    return Support(min(1.0, score), best[1], best[2])
+    windows = []
+    for i, (s, e) in enumerate(spans):
+        lo, hi = spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
+        window = passage[lo:hi]
+        if claim_nums - (numbers(window) | _month_numbers(window)):
+            continue  # a number the window does not contain: this window cannot support the claim
+        folded = [fold(w) for w in WORD_RE.findall(window)]
+        lexical = sum(_word_match(w, folded) for w in words) / len(words) if words else 0.0
+        own = passage[s:e]
+        strength = len(claim_nums & (numbers(own) | _month_numbers(own)))  # prefer the sentence itself
+        windows.append((lexical, strength, i))
+    if not windows:
+        return Support(0.0, *spans[0])
+    sims = similarity(claim, [passage[s:e] for s, e in spans]) if similarity is not None else None
+    best_score, best_i = -1.0, windows[0][2]
+    for lexical, strength, i in windows:
+        sim = max(sims[j] for j in range(max(0, i - 1), min(len(spans), i + 2))) if sims else 0.0
+        score = max(lexical, float(sim)) + 0.001 * strength
+        if score > best_score:
+            best_score, best_i = score, i
+    return Support(round(min(1.0, best_score), 3), *spans[best_i])
 
 
 def split_claims(answer: str) -> list[tuple[str, list[int]]]:

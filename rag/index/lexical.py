@@ -26,7 +26,10 @@ Tokenisation decisions (each one was checked against the seed texts; see tests/t
 
 A query's language is a guess and often differs from the passage's, so ``query_tokens`` tokenises the
 query under all three languages' rules and takes the union: an English question with an
-Azerbaijani name still matches the az passage's stems.
+Azerbaijani name still matches the az passage's stems. Because that union also matches incidental
+words across languages, a chunk only counts as a lexical hit when it covers ``MIN_COVERAGE`` of the
+query's IDF weight (see ``LexicalIndex.search``); otherwise BM25 noise outvotes dense retrieval on
+cross-lingual questions.
 """
 
 from __future__ import annotations
@@ -65,10 +68,12 @@ _STOPWORDS_RAW: dict[str, str] = {
     "ru": """и в во на с со к ко по о об от до из за для при у не ни что это как а но или же ли бы то
         так его ее её их он она оно они мы вы я ты был была было были быть есть который которая
         которое которые которых также этот эта эти этого того чем где когда кто какой какая какие
-        чтобы под над между через уже еще ещё только все всё весь этом том""",
+        чтобы под над между через уже еще ещё только все всё весь этом том сколько каких каким кого
+        кому чего почему зачем куда откуда""",
     "az": """və ilə bu o ki da də bir üçün olan olub olaraq həm isə ya yaxud amma lakin kimi görə qədər
         hansı nə niyə necə harada kim kimdir nədir haqqında üzrə onun onlar biz siz mən sən bütün hər
-        çox daha artıq ci cı cu cü nci ncı ncu ncü ildə il""",
+        çox daha artıq ildə il neçə nəyi nədən kimlər hara harada haraya haradan vaxt zaman
+        ci cı cu cü nci ncı ncu ncü nin nın nun nün in ın un ün dan dən ya yə na ni nı nu nü la lə""",
 }
 
 _EN = "english"
@@ -116,15 +121,18 @@ STOPWORDS: dict[str, frozenset[str]] = {lang: _folded_stopwords(lang) for lang i
 # for it. Truncating a word to its first 5 letters is the classic answer for Turkish (Can et al., 2008:
 # as good as a full morphological analyser for retrieval) and needs no vowel-harmony rules, so it
 # behaves identically with and without diacritics. Measured on 22 Azerbaijani questions over the seed
-# paragraphs (lexical only, MRR@10): no stemming 0.77, Snowball "turkish" 0.81, a hand-written
-# suffix stripper 0.83-0.86, 5-letter prefix 0.88 (6: 0.81, 4: 0.84). tests/test_retrieval.py keeps a
+# paragraphs (lexical only, MRR@10): no stemming 0.63, Snowball "turkish" 0.81, 5-letter prefix 0.88
+# (6: 0.79, 7: 0.78; 4 was worse too). A hand-written suffix stripper was also tried: inconsistent
+# (status/statusu, iclas/iclası) and never better than the prefix. tests/test_retrieval.py keeps a
 # smaller version of that comparison as a regression test.
 AZ_PREFIX = 5
 
 # Minimum IDF-weighted share of the query a chunk must contain to count as a lexical match (see
-# ``LexicalIndex.search``). Set from a cross-lingual eval over the seed paragraphs (23 az/ru/en
-# questions, answers mostly in another language): hybrid hit@1 was 9/23 with no threshold against
-# 15/23 for dense alone; TUNED_RESULTS.
+# ``LexicalIndex.search``). Measured with hybrid retrieval over the 60 seed paragraphs (hit@1):
+#   23 cross-lingual questions (answer in another language): dense alone 15; hybrid with no
+#     threshold 9 (lexical noise outvoted dense), 0.2 -> 13, 0.3 / 0.4 / 0.5 -> 15;
+#   25 same-language questions: dense 19, lexical 22, hybrid with no threshold 22, 0.3 -> 23.
+# 0.3 is the lowest value that stops cross-lingual noise, keeping as many partial matches as possible.
 MIN_COVERAGE = 0.3
 
 

@@ -155,6 +155,14 @@ def _read_current(index_dir: Path) -> str | None:
     return name
 
 
+def _read_current_lenient(index_dir: Path) -> str | None:
+    """Like ``_read_current`` but a corrupt pointer reads as "no index" (for rebuilds and cleanup)."""
+    try:
+        return _read_current(index_dir)
+    except IndexError_:
+        return None
+
+
 def _rebuild_fix(source_dirs: Sequence[str] | None) -> str:
     where = " ".join(source_dirs) if source_dirs else "PATH"
     return f"rag ingest --rebuild {where}"
@@ -228,6 +236,7 @@ class IndexStore:
         self.exact_index_max = exact_index_max
         self._state = state
         self._base_generation = state.generation  # what CURRENT named when we loaded (lost-update guard)
+        self._fresh = False  # a rebuild: replaces whatever is there, even a corrupt index
         self._write_lock = threading.Lock()
 
     # -- opening ----------------------------------------------------------------------------------
@@ -249,7 +258,7 @@ class IndexStore:
         chunking = json.loads(json.dumps(chunking))  # normalise (tuples, key order) as stored
         state: _State | None = None
         for attempt in range(3):
-            name = _read_current(index_dir)
+            name = _read_current_lenient(index_dir) if fresh else _read_current(index_dir)
             if name is None or fresh:
                 if name is None and not create:
                     raise IndexError_(f"No index in {index_dir}.", fix="rag ingest PATH")
@@ -266,6 +275,7 @@ class IndexStore:
                                       fix=_rebuild_fix(None)) from None
         assert state is not None
         store = cls(index_dir, embedder, chunking, state, exact_index_max=exact_index_max)
+        store._fresh = fresh
         store._clean_leftovers()
         return store
 
@@ -285,6 +295,16 @@ class IndexStore:
     @classmethod
     def _load_generation(cls, index_dir: Path, name: str, embedder: Embedder,
                          chunking: dict[str, Any]) -> _State:
+        try:
+            return cls._load_generation_checked(index_dir, name, embedder, chunking)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+            # Anything structurally unexpected in our own files (wrong types, missing keys).
+            raise IndexError_(f"Index in {index_dir} is corrupt: {name} is malformed ({exc!r}).",
+                              fix=_rebuild_fix(None)) from exc
+
+    @classmethod
+    def _load_generation_checked(cls, index_dir: Path, name: str, embedder: Embedder,
+                                 chunking: dict[str, Any]) -> _State:
         gen_dir = index_dir / name
         if not gen_dir.is_dir():
             raise _Vanished()
@@ -293,11 +313,15 @@ class IndexStore:
             if not isinstance(manifest, dict):
                 raise ValueError("manifest is not an object")
             source_dirs = manifest.get("source_dirs") or None
+            if source_dirs is not None and not all(isinstance(d, str) for d in source_dirs):
+                source_dirs = None
             version = manifest["format_version"]
             emb = manifest["embedder"]
             kind = manifest["index_kind"]
             counts = manifest["counts"]
             files = manifest["files"]
+            if not all(isinstance(x, dict) for x in (emb, counts, files)):
+                raise ValueError("embedder, counts and files must be objects")
         except FileNotFoundError:
             if not gen_dir.exists():
                 raise _Vanished() from None
@@ -401,7 +425,8 @@ class IndexStore:
         """Metadata of every document (no text), sorted by source."""
         out = []
         for source in sorted(self._state.docs):
-            rec = {k: v for k, v in self._state.docs[source].items() if k != "text"}
+            rec = {k: list(v) if isinstance(v, list) else v
+                   for k, v in self._state.docs[source].items() if k != "text"}
             rec["n_chunks"] = len(rec["chunk_ids"])
             out.append(rec)
         return out
@@ -615,9 +640,9 @@ class IndexStore:
 
     def _commit(self, state: _State) -> None:
         with self._locked():
-            live = _read_current(self.index_dir)
+            live = _read_current_lenient(self.index_dir) if self._fresh else _read_current(self.index_dir)
             live_gen = int(_GEN_RE.match(live).group(1)) if live else 0  # type: ignore[union-attr]
-            if live_gen != self._base_generation:
+            if live_gen != self._base_generation and not self._fresh:
                 raise IndexError_(f"The index in {self.index_dir} was changed by another process while this "
                                   "one was working; nothing was written.", fix="run the command again")
             gen = max([live_gen, *self._generations_on_disk()]) + 1
@@ -628,12 +653,13 @@ class IndexStore:
                 self._swap_current(final.name)
             except BaseException:
                 # Before the pointer swap the old generation is still live: drop the partial new one.
-                if _read_current(self.index_dir) != final.name:
+                if _read_current_lenient(self.index_dir) != final.name:
                     _rmtree_quiet(self.index_dir / f"{final.name}.tmp")
                     _rmtree_quiet(final)
                 raise
             self._state = state
             self._base_generation = gen
+            self._fresh = False
             self._remove_generations(keep=final.name)
 
     def _generations_on_disk(self) -> list[int]:
@@ -690,11 +716,13 @@ class IndexStore:
         generations) -- but only when no writer is active, since its ``.tmp`` folder is in use."""
         if not self.index_dir.is_dir():
             return
-        live = _read_current(self.index_dir)
+        live = _read_current_lenient(self.index_dir)
         if live is None and not any(_GEN_RE.match(p.name) for p in self.index_dir.iterdir()):
             return
+        if live is None and (self.index_dir / CURRENT).exists():
+            return  # corrupt pointer: leave everything for the user (or a --rebuild) to sort out
         with self._locked(blocking=False) as got:
-            if got and _read_current(self.index_dir) == live:
+            if got and _read_current_lenient(self.index_dir) == live:
                 self._remove_generations(keep=live or "")
 
 

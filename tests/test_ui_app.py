@@ -1,0 +1,192 @@
+"""The web UI's handlers and wiring with a stand-in pipeline: streaming, history, citations, errors,
+uploads and removal, in well under a second. The real pipeline is exercised by test_ui_browser."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from rag.answer.answerer import Done, Event, Token
+from rag.errors import ModelMissingError
+from rag.pipeline import validate_question
+from rag.settings import Settings
+from rag.types import Answer, Chunk, Citation, Hit
+from ui.app import build_app
+from ui.handlers import Handlers, new_session
+from ui.models import RagPool
+
+PASSAGE = "Bildirilib ki, tədbir mayın 5-8-də keçiriləcək ikinci Forum. <b>x</b>"
+
+
+@dataclass
+class FakeReport:
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return "ingest: 1 files"
+
+
+class FakeRag:
+    """The slice of rag.pipeline.RAG the UI uses."""
+
+    def __init__(self, settings: Settings, error: Exception | None = None) -> None:
+        self.settings = settings
+        self.error = error
+        self.asked: list[dict[str, Any]] = []
+        self.ingested: list[Path] = []
+        self.docs = [{"source": "000.txt", "title": "Seed <i>t</i>", "date": "2026-02-11", "lang": "az"}]
+
+    @property
+    def store(self) -> object:
+        return object()
+
+    def ask_stream(self, question: str, *, history: Sequence[dict[str, str]] = (),
+                   language: str | None = None) -> Iterator[Event]:
+        question = validate_question(question)
+        self.asked.append({"q": question, "history": list(history), "language": language,
+                           "top_k": self.settings.top_k})
+        if self.error:
+            raise self.error
+        yield Token("It is on ")
+        yield Token("5-8 May [1].")
+        chunk = Chunk(id="c1", source="000.txt", text=PASSAGE, start=0, end=len(PASSAGE), lang="az",
+                      ordinal=0, title="Seed", date="2026-02-11")
+        cit = Citation(n=1, source="000.txt", chunk_id="c1", text=PASSAGE, start=0, end=10,
+                       quote="tədbir mayın 5-8-də keçiriləcək", verified=True, support=0.8)
+        yield Done(Answer(question=question, answer="It is on 5-8 May [1].", language="en", citations=[cit],
+                          passages=[Hit(chunk=chunk, score=0.03)], rewritten_query=None, model="fake"))
+
+    def documents(self) -> list[dict[str, Any]]:
+        return list(self.docs)
+
+    def ingest(self, paths: Sequence[Path], *, sync: bool = False, rebuild: bool = False,
+               progress: bool = True) -> FakeReport:
+        self.ingested += list(paths)
+        self.docs += [{"source": p.name, "title": "", "date": None, "lang": "en"} for p in paths]
+        return FakeReport()
+
+    def remove(self, source: str) -> bool:
+        before = len(self.docs)
+        self.docs = [d for d in self.docs if d["source"] != source]
+        return len(self.docs) < before
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "index", llm="default", top_k=4, max_file_mb=1)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_toasts() -> Iterator[None]:
+    """gr.Warning outside a request only warns; that is expected here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _handlers(rag: FakeRag) -> Handlers:
+    return Handlers(RagPool(rag))  # type: ignore[arg-type]
+
+
+def test_ask_streams_then_renders_links_and_keeps_plain_history(settings: Settings) -> None:
+    rag = FakeRag(settings)
+    h = _handlers(rag)
+    steps = list(h.ask("When is the forum?", [], new_session(), "default", 2, "auto", "en"))
+    chat, box, session, error, passages = steps[-1]
+    first_chat = steps[0][0]
+    assert first_chat[-1]["content"].endswith('<span class="cursor">▌</span>')
+    assert any("It is on" in s[0][-1]["content"] and "cursor" in s[0][-1]["content"] for s in steps[1:-1])
+    assert chat[0] == {"role": "user", "content": "When is the forum?"}
+    assert '<a href="#cite-0-1" class="cite"' in chat[-1]["content"] and "cursor" not in chat[-1]["content"]
+    assert box == "" and error == ""
+    assert "0.0300" in passages and "000.txt" in passages
+    assert rag.asked[0] == {"q": "When is the forum?", "history": [], "language": None, "top_k": 2}
+    assert session["history"][-1] == {"role": "assistant", "content": "It is on 5-8 May."}
+
+    # A follow-up carries the history; its citations are numbered by turn.
+    steps = list(h.ask("And where?", chat, session, "default", 4, "ru", "en"))
+    chat, _, session, _, _ = steps[-1]
+    assert rag.asked[1]["history"] == [{"role": "user", "content": "When is the forum?"},
+                                       {"role": "assistant", "content": "It is on 5-8 May."}]
+    assert rag.asked[1]["language"] == "ru"
+    assert 'href="#cite-1-1"' in chat[-1]["content"] and len(chat) == 4
+
+    # Clicking [1] of the first answer shows its passage, highlighted and escaped.
+    panel, session = h.open_citation(session, "en", gr.EventData(None, {"cite": "#cite-0-1"}))
+    assert "<mark>tədbir mayın 5-8-də keçiriləcək</mark>" in panel
+    assert "&lt;b&gt;x&lt;/b&gt;" in panel and 'data-cite="0-1"' in panel
+    assert session["opened"] == [0, 1]
+    gone = h.source_html({**new_session(), "opened": [0, 1]}, "en")
+    assert "cleared" in gone
+
+
+def test_bad_citation_click_and_empty_question_are_harmless(settings: Settings) -> None:
+    h = _handlers(FakeRag(settings))
+    panel, _ = h.open_citation(new_session(), "en", gr.EventData(None, {"cite": "javascript:alert(1)"}))
+    assert not isinstance(panel, str)  # gr.skip(): the panel stays as it was
+    (chat, box, _, error, _), = list(h.ask("   ", [], new_session(), "default", 4, "auto", "en"))
+    assert chat == [] and box == "   " and "empty" in error and "Traceback" not in error
+
+
+def test_pipeline_errors_show_message_and_fix_and_restore_the_question(settings: Settings) -> None:
+    rag = FakeRag(settings, error=ModelMissingError("model 'fast' is not provisioned", fix="rag models pull fast"))
+    h = _handlers(rag)
+    steps = list(h.ask("When?", [], new_session(), "default", 4, "auto", "ru"))
+    chat, box, session, error, _ = steps[-1]
+    assert chat == [] and box == "When?" and session["history"] == []
+    assert "not provisioned" in error and "rag models pull fast" in error and "Ошибка" in error
+
+    rag.error = RuntimeError("secret /path/in/traceback")
+    chat, _, _, error, _ = list(h.ask("When?", [], new_session(), "default", 4, "auto", "en"))[-1]
+    assert "RuntimeError" in error and "/path/in" not in error
+
+
+def test_upload_copies_checks_and_ingests_then_remove(settings: Settings, tmp_path: Path) -> None:
+    rag = FakeRag(settings)
+    h = _handlers(rag)
+    good = tmp_path / "My notes.txt"
+    good.write_text("Lake Zorvan research station opened on 14 March 2019.")
+    bad = tmp_path / "virus.exe"
+    bad.write_bytes(b"MZ")
+    big = tmp_path / "big.md"
+    big.write_bytes(b"x" * (2 * 1024 * 1024))
+    status, table, dropdown, reset = h.add_documents([str(good), str(bad), str(big)], "en",
+                                                     progress=lambda *a, **k: None)  # type: ignore[arg-type]
+    stored = settings.index_dir / "uploads" / "My_notes.txt"
+    assert rag.ingested == [stored] and stored.read_text().startswith("Lake Zorvan")
+    assert "My_notes.txt" in status and "ingest: 1 files" in status
+    assert "virus.exe" in status and "unsupported" in status and "too large" in status
+    assert "My_notes.txt" in table and "Seed &lt;i&gt;t&lt;/i&gt;" in table
+    assert dropdown["choices"] and reset is None
+
+    status, table, _ = h.remove_document("My_notes.txt", "en")
+    assert "Removed" in status and "My_notes.txt" not in table and not stored.exists()
+    status, _, _ = h.remove_document(None, "az")
+    assert status == "Əvvəlcə sənəd seçin."
+
+
+def test_build_app_wires_everything(settings: Settings) -> None:
+    demo = build_app(FakeRag(settings), settings)  # type: ignore[arg-type]
+    assert isinstance(demo, gr.Blocks)
+    ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
+    assert {"chatbot", "question", "ask", "new-chat", "source-panel", "passages", "upload", "documents",
+            "remove", "ui-lang", "model", "top-k", "answer-lang"} <= ids
+
+
+def test_model_pool_makes_one_rag_per_model_sharing_index_and_embedder(settings: Settings) -> None:
+    primary = FakeRag(settings)
+    primary.embedder = object()  # type: ignore[attr-defined]
+    pool = RagPool(primary)  # type: ignore[arg-type]
+    assert pool.get("default") is primary and pool.get("no-such-model") is primary
+    fast = pool.get("fast")
+    assert fast is not primary and fast.settings.llm == "fast"
+    assert fast.settings.index_dir == settings.index_dir
+    assert fast.embedder is primary.embedder  # type: ignore[attr-defined]
+    assert fast._store is not None
+    assert pool.get("fast") is fast
