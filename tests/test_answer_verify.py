@@ -83,3 +83,23 @@ def test_claim_splitting_and_abstention_markers() -> None:
     for text in ("NONE", "В документах об этом не сказано.", "Sənədlərdə bu barədə məlumat yoxdur."):
         assert is_abstention(text)
     assert not is_abstention("The forum takes place on 5-8 May [1].")
+
+
+def test_dates_are_glossed_in_english_once() -> None:
+    from rag.answer.language import gloss_dates
+
+    assert gloss_dates("tədbir mayın 5-8-də keçiriləcək") == "tədbir mayın 5-8-də (= 5-8 May) keçiriləcək"
+    assert gloss_dates("21 мая 2022 г. 16:49") == "21 мая 2022 г. (= 21 May 2022) 16:49"
+    assert gloss_dates("On 31 May 2021, IOM") == "On 31 May 2021, IOM"  # already English
+    assert gloss_dates("may be 5 people") == "may be 5 people"
+
+
+def test_year_from_the_passage_date_and_question_echo(sim) -> None:  # type: ignore[no-untyped-def]
+    dated = [Hit(Chunk(id="a", source="000.txt", text=AZ, start=0, end=len(AZ), lang="az", ordinal=0,
+                       date="2026-02-11"), score=1.0)]
+    v = verify("The second International Migration Review Forum takes place on 5-8 May 2026 [1].", dated,
+               threshold=0.55, similarity=sim)
+    assert [c.n for c in v.citations] == [1]
+    q = "Almatı Prosesinin 8-ci görüşü harada keçirilib?"
+    v = verify("Almatı Prosesinin görüşü harada keçirilib [1].", dated, threshold=0.55, similarity=sim, question=q)
+    assert v.citations == [] and any("repeats the question" in d for d in v.dropped)

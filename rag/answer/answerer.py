@@ -109,7 +109,8 @@ class Answerer:
         raw = raw.strip()
         if is_abstention(raw):
             return self._abstain(result, "the model found no answer in the passages", t0)
-        checked = verify(raw, given, threshold=self.support_threshold, similarity=self.similarity)
+        checked = verify(raw, given, threshold=self.support_threshold, similarity=self.similarity,
+                         question=result.question)
         result.warnings.extend(checked.dropped)
         if not checked.citations:
             result.warnings.append(f"model answer without supported citation: {raw[:200]}")

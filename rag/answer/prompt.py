@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.answer.language import NAMES, month_table
+from rag.answer.language import NAMES, gloss_dates, month_table
 from rag.llm.base import Message
 from rag.types import Hit
 
@@ -20,7 +20,7 @@ Rules:
 - After each fact, write the number of the passage it comes from in square brackets, like [1].
 - Copy names, numbers and dates exactly as the passage gives them; translate month names with this table:
 {month_table()}
-- If the passages do not contain the answer, write only: NONE"""
+- Only if no passage is about the question at all, write: NONE"""
 
 STOP = ("\n\n\n", "<|im_end|>", "<|endoftext|>", "Question:", "Passages:")
 
@@ -28,7 +28,7 @@ STOP = ("\n\n\n", "<|im_end|>", "<|endoftext|>", "Question:", "Passages:")
 def format_passage(n: int, hit: Hit, text: str) -> str:
     c = hit.chunk
     meta = ", ".join(x for x in (c.source, c.date or "", NAMES.get(c.lang, c.lang)) if x)
-    return f"[{n}] ({meta})\n{text.strip()}"
+    return f"[{n}] ({meta})\n{gloss_dates(text.strip())}"
 
 
 def build_messages(
@@ -46,7 +46,6 @@ def build_messages(
     user = (
         f"{earlier}Question: {question}\n\n"
         f"Passages:\n<<<\n{blocks}\n>>>\n\n"
-        f"Answer the question in {NAMES[language]}, citing passages like [1]. If they do not answer it, "
-        "write only NONE."
+        f"Answer the question in {NAMES[language]}, citing passages like [1]."
     )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

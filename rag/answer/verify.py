@@ -95,7 +95,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def support(claim: str, passage: str, similarity: Similarity | None = None) -> Support:
+def support(claim: str, passage: str, similarity: Similarity | None = None, date: str | None = None) -> Support:
     """How well ``passage`` supports ``claim`` (0..1), and where.
 
     Judged per sentence window (a sentence and its neighbours), not over the whole passage: a passage
@@ -104,7 +104,8 @@ def support(claim: str, passage: str, similarity: Similarity | None = None) -> S
     larger of the share of the claim's names found there and the embedder's similarity.
     """
     spans = sentences(passage) or [(0, len(passage))]
-    claim_nums = numbers(claim)
+    # The passage's date is shown to the model with it, so "5-8 May 2026" may take its year from there.
+    claim_nums = numbers(claim) - numbers(date or "")
     words = key_words(claim)
     if not words and not claim_nums and len(WORD_RE.findall(claim)) < 3:
         return Support(0.0, *spans[0])  # "The", "Yes": nothing that a passage could confirm
@@ -163,18 +164,24 @@ def verify(
     *,
     threshold: float,
     similarity: Similarity | None = None,
+    question: str = "",
 ) -> Verification:
     """Keep citations whose passage supports the sentence; attribute uncited claims when evidence is clear."""
     kept: dict[int, Citation] = {}
     dropped: list[str] = []
     rebuilt: list[str] = []
+    asked = {fold(w) for w in WORD_RE.findall(question)}
     for claim, cited in split_claims(answer):
         marks: list[int] = []
+        if asked and _echoes(claim, asked):
+            dropped.append(f"only repeats the question: {claim[:80]}")
+            rebuilt.append(claim)
+            continue
         for n in dict.fromkeys(cited):
             if not 1 <= n <= len(passages):
                 dropped.append(f"[{n}] names no passage (only {len(passages)} were given)")
                 continue
-            sup = support(claim, passages[n - 1].chunk.text, similarity)
+            sup = support(claim, passages[n - 1].chunk.text, similarity, passages[n - 1].chunk.date)
             if sup.score < threshold:
                 dropped.append(f"[{n}] does not support: {claim[:80]}")
                 continue
@@ -183,13 +190,19 @@ def verify(
                 kept[n] = _citation(n, passages[n - 1], sup)
         if not marks and passages and claim:
             # The model forgot (or got wrong) the citation: attribute to the passage that supports it best.
-            scored = [(support(claim, h.chunk.text, similarity), i + 1) for i, h in enumerate(passages)]
+            scored = [(support(claim, h.chunk.text, similarity, h.chunk.date), i + 1) for i, h in enumerate(passages)]
             sup, n = max(scored, key=lambda t: t[0].score)
             if sup.score >= threshold:
                 marks.append(n)
                 kept.setdefault(n, _citation(n, passages[n - 1], sup))
         rebuilt.append(_with_markers(claim, marks))
     return Verification(sorted(kept.values(), key=lambda c: c.n), " ".join(r for r in rebuilt if r), dropped)
+
+
+def _echoes(claim: str, asked: set[str]) -> bool:
+    """A claim made only of the question's own words answers nothing ("Where was it held? It was held [1].")."""
+    words = [fold(w) for w in WORD_RE.findall(claim)]
+    return bool(words) and sum(w in asked for w in words) / len(words) >= 0.8 and not numbers(claim)
 
 
 def _with_markers(claim: str, marks: list[int]) -> str:
