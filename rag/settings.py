@@ -49,7 +49,7 @@ class Settings:
     seed: int = 0
     temperature: float = 0.0
     max_answer_tokens: int = 160
-    timeout_s: float = 90.0  # answer generation stops here and returns what it has
+    timeout_s: float = 120.0  # answer generation stops here and returns what it has
     prompt_lookup: bool = False  # llama.cpp prompt-lookup decoding (speculative from context)
 
     # Ingestion.

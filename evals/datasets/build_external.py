@@ -29,6 +29,7 @@ import random
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -66,10 +67,10 @@ def load_xquad(data_dir):
     # Parallelism check: same articles, paragraph counts and question ids.
     if len(en) != len(ru):
         sys.exit("xquad: article counts differ")
-    for a, (ae, ar) in enumerate(zip(en, ru)):
+    for a, (ae, ar) in enumerate(zip(en, ru, strict=True)):
         if ae.get("title") != ar.get("title") or len(ae["paragraphs"]) != len(ar["paragraphs"]):
             sys.exit(f"xquad: article {a} is not parallel")
-        for p, (pe, pr) in enumerate(zip(ae["paragraphs"], ar["paragraphs"])):
+        for p, (pe, pr) in enumerate(zip(ae["paragraphs"], ar["paragraphs"], strict=True)):
             if [q["id"] for q in pe["qas"]] != [q["id"] for q in pr["qas"]]:
                 sys.exit(f"xquad: question ids differ in article {a} paragraph {p}")
     return sets
@@ -88,9 +89,10 @@ def build_xquad(data_dir, out_dir, seed, cap):
     pos = {qid: i for i, qid in enumerate(order)}
 
     rng = random.Random(seed)
-    rows, needed = [], {"en": set(), "ru": set()}
+    rows: list[dict[str, Any]] = []
+    needed: dict[str, set[int]] = {"en": set(), "ru": set()}
     for qlang, clang in DIRECTIONS:
-        picked = sorted(rng.sample(order, min(cap, len(order))), key=pos.get)
+        picked = sorted(rng.sample(order, min(cap, len(order))), key=pos.__getitem__)
         cross = qlang != clang
         for n, qid in enumerate(picked, 1):
             a, p, qas = index[qid]
@@ -136,10 +138,10 @@ def build_xquad(data_dir, out_dir, seed, cap):
     for r in rows:
         if not (corpus_root / r["corpus"] / r["sources"][0]).is_file():
             sys.exit(f"missing corpus file for {r['id']}")
-    per_dir = {}
+    per_dir: dict[str, int] = {}
     for r in rows:
-        k = f"{r['lang']}->{r['corpus']}"
-        per_dir[k] = per_dir.get(k, 0) + 1
+        direction = f"{r['lang']}->{r['corpus']}"
+        per_dir[direction] = per_dir.get(direction, 0) + 1
     print(f"xquad_qa.jsonl: {len(rows)} questions {per_dir}")
     print(f"xquad_corpus: en {n_files['en']} paragraphs "
           f"({len(needed['en'])} articles), ru {n_files['ru']} paragraphs "
@@ -168,8 +170,8 @@ def read_tsv(path):
 
 
 def build_sib(data_dir, out_dir):
-    per_lang = {}
-    split_of = {}
+    per_lang: dict[str, dict[str, tuple[str, str]]] = {}
+    split_of: dict[str, str] = {}
     for lang, folder in SIB_LANGS.items():
         merged = {}
         for split in SIB_SPLITS:
@@ -184,20 +186,20 @@ def build_sib(data_dir, out_dir):
     common = set.intersection(*(set(m) for m in per_lang.values()))
     rows = []
     for iid in sorted(common, key=lambda x: (int(x) if x.isdigit() else 10**9, x)):
-        cats = {per_lang[l][iid][0] for l in SIB_LANGS}
+        cats = {per_lang[lang][iid][0] for lang in SIB_LANGS}
         if len(cats) != 1:
             sys.exit(f"sib200: index_id {iid} has different categories {cats}")
         rows.append({"id": iid, "category": cats.pop(), "split": split_of[iid],
-                     **{l: per_lang[l][iid][1] for l in ("az", "ru", "en")}})
+                     **{lang: per_lang[lang][iid][1] for lang in ("az", "ru", "en")}})
     with open(out_dir / "sib200_pairs.jsonl", "w", encoding="utf-8", newline="\n") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    dropped = {l: len(m) - len(common) for l, m in per_lang.items()}
-    cats = {}
+    dropped = {lang: len(m) - len(common) for lang, m in per_lang.items()}
+    cat_counts: dict[str, int] = {}
     for r in rows:
-        cats[r["category"]] = cats.get(r["category"], 0) + 1
+        cat_counts[r["category"]] = cat_counts.get(r["category"], 0) + 1
     print(f"sib200_pairs.jsonl: {len(rows)} sentence triples (dropped, not in all three: {dropped}); "
-          f"categories {dict(sorted(cats.items()))}")
+          f"categories {dict(sorted(cat_counts.items()))}")
 
 
 def main():

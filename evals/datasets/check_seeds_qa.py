@@ -22,6 +22,7 @@ Prints the counts and exits non-zero on any failure.  Standard library only.
 """
 import argparse
 import collections
+import contextlib
 import json
 import re
 import sys
@@ -109,8 +110,8 @@ def main():
                 continue
             try:
                 rows.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                err(f"line {ln}", f"invalid JSON: {e}")
+            except json.JSONDecodeError as exc:
+                err(f"line {ln}", f"invalid JSON: {exc}")
 
     seen_ids = set()
     seen_q = set()
@@ -207,6 +208,7 @@ def main():
             if not any(t in tags for t in QTYPE_TAGS):
                 err(rid, "answerable row without a question-type tag")
             ev = r.get("evidence")
+            evs: list[str]
             if ev is None:
                 err(rid, "answerable row without evidence")
                 evs = []
@@ -218,10 +220,10 @@ def main():
                     evs = []
             src_texts = [texts[s] for s in r["sources"] if s in texts]
             ev_ok = bool(evs)
-            for e in evs:
-                if not any(e in t for t in src_texts):
+            for quote in evs:
+                if not any(quote in t for t in src_texts):
                     ev_ok = False
-                    err(rid, f"evidence not found verbatim in sources: {e[:80]!r}")
+                    err(rid, f"evidence not found verbatim in sources: {quote[:80]!r}")
             # yes/no words ("да", "hə") occur inside ordinary words, so for
             # yes-no rows only the verbatim evidence counts as support.
             is_yn = "yes-no" in tags
@@ -289,19 +291,17 @@ def main():
     convs = collections.defaultdict(set)
     for r in good:
         if r.get("history"):
-            try:
+            with contextlib.suppress(KeyError, IndexError, TypeError):
                 convs[(r["lang"], r["history"][0]["content"])].add(len(r["history"]) // 2 + 1)
-            except (KeyError, IndexError, TypeError):
-                pass
     fu_rows = sum(1 for r in good if r.get("history"))
     src_c = collections.Counter(s for r in good for s in r.get("sources", []))
     turns_c = collections.Counter(max(v) for v in convs.values())
 
     print(f"file: {args.file}")
     print(f"rows: {n}")
-    for l in LANGS:
-        print(f"  {l}: {per_lang[l]:3d}  (same-language {lang_x[(l, 'same')]}, "
-              f"cross-lingual {lang_x[(l, 'cross')]}, unanswerable {lang_x[(l, 'unanswerable')]})")
+    for lang in LANGS:
+        print(f"  {lang}: {per_lang[lang]:3d}  (same-language {lang_x[(lang, 'same')]}, "
+              f"cross-lingual {lang_x[(lang, 'cross')]}, unanswerable {lang_x[(lang, 'unanswerable')]})")
     print(f"answerable: {n - unans}")
     print(f"cross-lingual: {cross} ({cross / max(n, 1):.1%} of all rows, "
           f"{cross / max(n - unans, 1):.1%} of answerable)")
@@ -321,8 +321,8 @@ def main():
         if not cond:
             errors.append("QUOTA: " + msg)
     need(n >= q["min_rows"], f"rows {n} < {q['min_rows']}")
-    for l in LANGS:
-        need(per_lang[l] >= q["min_per_lang"], f"{l} rows {per_lang[l]} < {q['min_per_lang']}")
+    for lang in LANGS:
+        need(per_lang[lang] >= q["min_per_lang"], f"{lang} rows {per_lang[lang]} < {q['min_per_lang']}")
     need(cross >= q["min_cross_share"] * n, f"cross-lingual share {cross}/{n} < 40%")
     need(unans >= q["min_unanswerable_share"] * n, f"unanswerable share {unans}/{n} < 15%")
     need(len(convs) >= q["min_followup_conversations"],
@@ -336,8 +336,8 @@ def main():
 
     if errors:
         print(f"\nFAILED with {len(errors)} problem(s):")
-        for e in errors:
-            print("  - " + e)
+        for problem in errors:
+            print("  - " + problem)
         return 1
     print("\nOK: all checks passed")
     return 0
