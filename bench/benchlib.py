@@ -273,6 +273,8 @@ def write_results(name: str, data: dict[str, Any], markdown: str) -> tuple[Path,
     jpath, mpath = RESULTS_DIR / f"{name}.json", RESULTS_DIR / f"{name}.md"
     jpath.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     mpath.write_text(markdown.rstrip() + "\n", encoding="utf-8")
+    print(markdown)
+    print(f"\nwrote {jpath} and {mpath}", file=sys.stderr)
     return jpath, mpath
 
 

@@ -221,9 +221,7 @@ def main() -> None:
                                f"az/ru/en sentences {SIB_PER_PARAGRAPH} to a paragraph, dealt round-robin into "
                                "single-language files (all texts distinct, so no vector is reused)."))
     md = markdown(res)
-    jpath, mpath = write_results("ingest", res, md)
-    print(md)
-    print(f"\nwrote {jpath} and {mpath}", file=sys.stderr)
+    write_results("ingest", res, md)
 
 
 if __name__ == "__main__":

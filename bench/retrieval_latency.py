@@ -375,9 +375,7 @@ def main() -> None:
                         "n_threads": settings.n_threads, "rrf_k": settings.rrf_k},
            "sib_rows": args.sib_rows, "corpus_note": CORPUS_NOTE}
     md = markdown(res)
-    jpath, mpath = write_results("retrieval_latency", res, md)
-    print(md)
-    print(f"\nwrote {jpath} and {mpath}", file=sys.stderr)
+    write_results("retrieval_latency", res, md)
 
 
 if __name__ == "__main__":

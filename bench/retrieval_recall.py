@@ -338,9 +338,7 @@ def main() -> None:
                          "chunk_tokens": settings.chunk_tokens,
                          "chunk_overlap_tokens": settings.chunk_overlap_tokens})
     md = markdown(res)
-    jpath, mpath = write_results("retrieval_recall", res, md)
-    print(md)
-    print(f"\nwrote {jpath} and {mpath}", file=sys.stderr)
+    write_results("retrieval_recall", res, md)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from rag.answer.answerer import Answerer, Done, Event
 from rag.answer.context import SentenceWindowSelector
@@ -183,8 +184,6 @@ class RAG:
         report.files = len(files)
         upserts: list[tuple[Document, list]] = []
         seen: set[str] = set()
-        from tqdm import tqdm
-
         for path, source in tqdm(files, desc="read", unit="file", disable=not progress):
             if source in seen:
                 report.skipped.append(f"{source}: another file with the same name was ingested in this run")
