@@ -30,6 +30,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--top-k", dest="top_k", type=int, help="passages given to the LLM")
     g.add_argument("--language", dest="answer_language", choices=["auto", "az", "ru", "en"],
                    help="answer language (default: the question's)")
+    g.add_argument("--answer-format", dest="answer_format", choices=["quote", "direct"],
+                   help="quote: copy the supporting sentence, then answer (default); direct: answer only")
     g.add_argument("--prompt-lookup", dest="prompt_lookup", action="store_true", default=None,
                    help="llama.cpp prompt-lookup decoding")
 
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 SETTING_KEYS = ("index_dir", "cache_dir", "llm", "embedder", "llm_url", "llm_api_model", "n_threads",
-                "top_k", "answer_language", "prompt_lookup")
+                "top_k", "answer_language", "answer_format", "prompt_lookup")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -121,6 +121,7 @@ class RAG:
         self.settings = settings or Settings.load()
         self._store: IndexStore | None = None
         self._lock = threading.RLock()
+        self._index_owner: RAG | None = None  # set by with_llm(): read that RAG's index, never a copy
 
     # -- components -------------------------------------------------------------------------------
     @cached_property
@@ -136,15 +137,27 @@ class RAG:
         selector = None
         if self.settings.context_tokens > 0:
             e = self.embedder
-            selector = SentenceWindowSelector(e.embed_queries, e.embed_documents, e.count_tokens,
-                                              budget_tokens=self.settings.context_tokens)
+            selector = SentenceWindowSelector(
+                e.embed_queries, e.embed_documents, e.count_tokens, budget_tokens=self.settings.context_tokens,
+                language_offsets=lambda q: self.store.language_offsets(q),
+                centering=self.settings.language_centering)
         return Answerer(self.llm, self.settings, similarity=self.embedder.similarity, selector=selector)
 
     def index_exists(self) -> bool:
         return IndexStore.exists(self.settings.index_dir)
 
+    def with_llm(self, llm: str) -> RAG:
+        """The same collection answered by another model: the index and embedder are shared, so a
+        document ingested through either is seen by both, and no second embedder is loaded."""
+        other = RAG(self.settings.replace(llm=llm))
+        other.__dict__["embedder"] = self.embedder  # cached_property reads the instance dict first
+        other._index_owner = self._index_owner or self
+        return other
+
     @property
     def store(self) -> IndexStore:
+        if self._index_owner is not None:
+            return self._index_owner.store
         with self._lock:
             if self._store is None:
                 if not self.index_exists():
@@ -167,6 +180,8 @@ class RAG:
 
     def ingest(self, paths: Sequence[Path], *, sync: bool = False, rebuild: bool = False,
                progress: bool = True) -> IngestReport:
+        if self._index_owner is not None:
+            return self._index_owner.ingest(paths, sync=sync, rebuild=rebuild, progress=progress)
         t0 = time.perf_counter()
         report = IngestReport()
         with self._lock:
@@ -215,6 +230,8 @@ class RAG:
         return self._store
 
     def remove(self, source: str) -> bool:
+        if self._index_owner is not None:
+            return self._index_owner.remove(source)
         with self._lock:
             if source not in self.store.sources():
                 return False

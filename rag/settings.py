@@ -48,7 +48,7 @@ class Settings:
     n_ctx: int = 4096
     seed: int = 0
     temperature: float = 0.0
-    max_answer_tokens: int = 160
+    max_answer_tokens: int = 200
     timeout_s: float = 120.0  # answer generation stops here and returns what it has
     prompt_lookup: bool = False  # llama.cpp prompt-lookup decoding (speculative from context)
 
@@ -63,10 +63,12 @@ class Settings:
     retrieve_depth: int = 20  # candidates from each of dense and lexical search
     rrf_k: int = 60
     dense_weight: float = 1.0
+    language_centering: float = 0.5  # share of the query's similarity to each language's mean removed
     lexical_weight: float = 1.0
     top_k: int = 4  # passages given to the LLM
     context_tokens: int = 260  # budget for the sentences shown from those passages; 0 = whole chunks
     answer_language: str = "auto"  # auto | az | ru | en
+    answer_format: str = "direct"  # direct = answer citing [n]; quote = copy the sentence first (measured worse)
     min_evidence: float = 0.0  # retrieval score below which we abstain without calling the LLM
 
     def replace(self, **overrides: Any) -> Settings:

@@ -103,3 +103,16 @@ def test_year_from_the_passage_date_and_question_echo(sim) -> None:  # type: ign
     q = "Almatı Prosesinin 8-ci görüşü harada keçirilib?"
     v = verify("Almatı Prosesinin görüşü harada keçirilib [1].", dated, threshold=0.55, similarity=sim, question=q)
     assert v.citations == [] and any("repeats the question" in d for d in v.dropped)
+
+
+def test_an_answer_that_restates_the_question_is_not_an_echo() -> None:
+    """'X represented UNHCR at the meeting' answers 'Who represented UNHCR at the meeting?'."""
+    from rag.answer.verify import _echoes, fold
+
+    question = "Who represented UNHCR for Central Asia at the Baku meeting of the Almaty Process?"
+    asked = {fold(w) for w in question.replace("?", "").split()}
+    assert not _echoes("Zeynal Hacıyev represented UNHCR for Central Asia at the Baku meeting of the "
+                       "Almaty Process", asked)
+    assert _echoes("UNHCR for Central Asia was represented at the Baku meeting of the Almaty Process", asked)
+    ru = {fold(w) for w in ["Где", "проходил", "первый", "Международный", "форум", "по", "обзору", "миграции"]}
+    assert _echoes("Первый Международный форум по обзору миграции проходил", ru)

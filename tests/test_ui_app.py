@@ -179,14 +179,26 @@ def test_build_app_wires_everything(settings: Settings) -> None:
             "remove", "ui-lang", "model", "top-k", "answer-lang"} <= ids
 
 
-def test_model_pool_makes_one_rag_per_model_sharing_index_and_embedder(settings: Settings) -> None:
-    primary = FakeRag(settings)
-    primary.embedder = object()  # type: ignore[attr-defined]
-    pool = RagPool(primary)  # type: ignore[arg-type]
+def test_model_pool_makes_one_rag_per_model_sharing_index_and_embedder(settings: Settings,
+                                                                      tmp_path: Path) -> None:
+    """Real RAG objects (no LLM is loaded: only the index and the embedder are touched)."""
+    from rag.pipeline import RAG
+
+    doc = tmp_path / "docs" / "a.txt"
+    doc.parent.mkdir()
+    doc.write_text("The library opens on 14 April after repairs.", encoding="utf-8")
+    primary = RAG(settings)
+    primary.ingest([doc], progress=False)
+    pool = RagPool(primary)
     assert pool.get("default") is primary and pool.get("no-such-model") is primary
     fast = pool.get("fast")
     assert fast is not primary and fast.settings.llm == "fast"
     assert fast.settings.index_dir == settings.index_dir
-    assert fast.embedder is primary.embedder  # type: ignore[attr-defined]
-    assert fast._store is not None
+    assert fast.embedder is primary.embedder and fast.store is primary.store
     assert pool.get("fast") is fast
+    # A document added through either is seen by both (one index, not two copies).
+    other = tmp_path / "docs" / "b.txt"
+    other.write_text("The museum received 300 new paintings.", encoding="utf-8")
+    fast.ingest([other], progress=False)
+    assert {d["source"] for d in primary.documents()} == {"a.txt", "b.txt"}
+    assert primary.remove("a.txt") and [d["source"] for d in fast.documents()] == ["b.txt"]

@@ -40,12 +40,6 @@ class RagPool:
         with self._lock:
             rag = self._by_llm.get(llm)
             if rag is None:
-                rag = RAG(self.primary.settings.replace(llm=llm))
-                # cached_property stores into the instance dict: pre-filling it shares the embedder.
-                rag.__dict__["embedder"] = self.primary.embedder
+                rag = self.primary.with_llm(llm)
                 self._by_llm[llm] = rag
-        if rag is not self.primary:
-            # Share the primary's open index (it may have been opened or replaced since); opening it a
-            # second time would give a copy that misses documents the primary ingests later.
-            rag._store = self.primary.store
         return rag

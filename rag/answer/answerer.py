@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from rag.answer.language import ABSTAIN, is_abstention, question_language
 from rag.answer.prompt import STOP, build_messages
+from rag.answer.quote import answer_start, parse, verify_quoted
 from rag.answer.verify import Similarity, verify
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
@@ -37,6 +38,14 @@ Event = Token | Done
 def select_context(hits: Sequence[Hit], top_k: int) -> list[tuple[Hit, str]]:
     """The passages the model reads. Fewer, shorter passages = faster answers (prompt reading dominates)."""
     return [(h, h.chunk.text) for h in hits[:top_k]]
+
+
+def _visible(text: str, quoting: bool) -> str:
+    """What the user sees of a partial reply: in quote mode, only what follows "Answer:"."""
+    if not quoting:
+        return text
+    start = answer_start(text)
+    return text[start:] if start is not None else ""
 
 
 class Answerer:
@@ -76,22 +85,22 @@ class Answerer:
             yield Done(self._abstain(result, "retrieval found no passage strong enough", t0))
             return
 
-        messages = build_messages(question, context, lang, history)
+        quoting = self.settings.answer_format == "quote"
+        messages = build_messages(question, context, lang, history, answer_format=self.settings.answer_format)
         usage = Usage()
-        text, held, first = "", "", None
+        text, shown, first = "", 0, None
         deadline = t0 + self.settings.timeout_s
         for piece in self.llm.stream_chat(messages, max_tokens=self.settings.max_answer_tokens,
                                           stop=STOP, usage=usage):
-            if first is None:
-                first = time.perf_counter() - t0
             text += piece
+            visible = _visible(text, quoting)
             # Hold back a leading "NONE" so an abstention never flashes the model's raw token.
-            candidate = text.strip().upper()
-            if candidate and "NONE".startswith(candidate[:4]) and len(candidate) <= 4:
-                held = text
-            else:
-                out, held = (held + piece if held else piece), ""
-                yield Token(out)
+            candidate = visible.strip().upper()
+            if len(visible) > shown and not (len(candidate) <= 4 and "NONE".startswith(candidate)):
+                if first is None:
+                    first = time.perf_counter() - t0
+                yield Token(visible[shown:])
+                shown = len(visible)
             if time.perf_counter() > deadline:
                 result.warnings.append(f"stopped after {self.settings.timeout_s:.0f}s; answer may be partial")
                 break
@@ -107,10 +116,14 @@ class Answerer:
 
     def _finish(self, result: Answer, raw: str, given: list[Hit], t0: float) -> Answer:
         raw = raw.strip()
-        if is_abstention(raw):
+        reply = parse(raw) if self.settings.answer_format == "quote" else None
+        if is_abstention(raw) or (reply is not None and is_abstention(reply.answer)):
             return self._abstain(result, "the model found no answer in the passages", t0)
-        checked = verify(raw, given, threshold=self.support_threshold, similarity=self.similarity,
-                         question=result.question)
+        if reply is not None:
+            checked = verify_quoted(reply, given, question=result.question)
+        else:
+            checked = verify(raw, given, threshold=self.support_threshold, similarity=self.similarity,
+                             question=result.question)
         result.warnings.extend(checked.dropped)
         if not checked.citations:
             result.warnings.append(f"model answer without supported citation: {raw[:200]}")

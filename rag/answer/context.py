@@ -18,16 +18,20 @@ from rag.types import Hit
 EmbedQuery = Callable[[Sequence[str]], np.ndarray]
 EmbedDocs = Callable[[Sequence[str]], np.ndarray]
 CountTokens = Callable[[str], int]
+LanguageOffsets = Callable[[np.ndarray], dict[str, float]]
 
 
 class SentenceWindowSelector:
     def __init__(self, embed_query: EmbedQuery, embed_docs: EmbedDocs, count_tokens: CountTokens,
-                 budget_tokens: int = 260, neighbours: int = 1) -> None:
+                 budget_tokens: int = 260, neighbours: int = 1,
+                 language_offsets: LanguageOffsets | None = None, centering: float = 0.0) -> None:
         self.embed_query = embed_query
         self.embed_docs = embed_docs
         self.count_tokens = count_tokens
         self.budget = budget_tokens
         self.neighbours = neighbours
+        self.language_offsets = language_offsets
+        self.centering = centering
 
     def __call__(self, query: str, hits: Sequence[Hit]) -> list[tuple[Hit, str]]:
         spans = [sentences(h.chunk.text) or [(0, len(h.chunk.text))] for h in hits]
@@ -37,8 +41,12 @@ class SentenceWindowSelector:
         texts = [hits[i].chunk.text[slice(*spans[i][j])] for i, j in flat]
         q = self.embed_query([query])[0]
         scores = self.embed_docs(texts) @ q
-        # Rank-fusion prior: a sentence from a higher-ranked passage wins ties.
-        order = sorted(range(len(flat)), key=lambda k: -(float(scores[k]) + 0.02 / (1 + flat[k][0])))
+        # The same language-bias correction as retrieval (HybridRetriever._dense): without it the
+        # budget goes to sentences in the question's language rather than to the answer. The rank
+        # prior makes a sentence from a higher-ranked passage win ties.
+        offsets = self.language_offsets(q) if self.language_offsets and self.centering > 0 else {}
+        prior = [0.02 / (1 + i) - self.centering * offsets.get(h.chunk.lang, 0.0) for i, h in enumerate(hits)]
+        order = sorted(range(len(flat)), key=lambda k: -(float(scores[k]) + prior[flat[k][0]]))
         chosen: dict[int, set[int]] = {}
         used = 0
         for k in order:

@@ -200,9 +200,15 @@ def verify(
 
 
 def _echoes(claim: str, asked: set[str]) -> bool:
-    """A claim made only of the question's own words answers nothing ("Where was it held? It was held [1].")."""
+    """A claim made only of the question's own words answers nothing ("Where was it held? It was held [1].").
+
+    Words are compared by their first five folded letters, so an inflected echo still counts as one;
+    a single new word of four or more letters (the name that answers "who") makes it an answer, not
+    an echo, however much of the question it repeats."""
+    asked_stems = {w[:5] for w in asked}
     words = [fold(w) for w in WORD_RE.findall(claim)]
-    return bool(words) and sum(w in asked for w in words) / len(words) >= 0.8 and not numbers(claim)
+    new = [w for w in words if w[:5] not in asked_stems and len(w) >= 4]
+    return bool(words) and not new and not numbers(claim)
 
 
 def _with_markers(claim: str, marks: list[int]) -> str:

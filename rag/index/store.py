@@ -110,9 +110,18 @@ class _State:
     created_at: str
     updated_at: str
     row_of: dict[str, int] = field(default_factory=dict)
+    lang_means: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.row_of = {c.id: i for i, c in enumerate(self.chunks)}
+        # Mean document vector per chunk language: the retriever subtracts the query's similarity to it
+        # (see HybridRetriever). One pass over the vectors per generation; cheap even at 100k chunks.
+        by_lang: dict[str, list[int]] = {}
+        for i, c in enumerate(self.chunks):
+            by_lang.setdefault(c.lang, []).append(i)
+        if len(self.vectors) == len(self.chunks):
+            self.lang_means = {lang: np.asarray(self.vectors[rows].mean(axis=0), dtype=np.float32)
+                               for lang, rows in by_lang.items()}
 
 
 def _now() -> str:
@@ -486,6 +495,11 @@ class IndexStore:
         else:
             scores, rows = st.faiss_index.search(q, k)
         return [(st.chunks[int(r)], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+
+    def language_offsets(self, query_vec: np.ndarray) -> dict[str, float]:
+        """The query's similarity to each chunk language's mean vector (see ``HybridRetriever``)."""
+        q = np.asarray(query_vec, dtype=np.float32).reshape(-1)
+        return {lang: float(mean @ q) for lang, mean in self._state.lang_means.items()}
 
     def search_lexical(self, query: str, lang: str, k: int) -> list[tuple[Chunk, float]]:
         """Top ``k`` chunks by BM25 (see ``rag.index.lexical`` for how the query is tokenised)."""
