@@ -116,3 +116,14 @@ def test_an_answer_that_restates_the_question_is_not_an_echo() -> None:
     assert _echoes("UNHCR for Central Asia was represented at the Baku meeting of the Almaty Process", asked)
     ru = {fold(w) for w in ["Где", "проходил", "первый", "Международный", "форум", "по", "обзору", "миграции"]}
     assert _echoes("Первый Международный форум по обзору миграции проходил", ru)
+
+
+def test_a_yes_no_answer_is_not_an_echo() -> None:
+    from rag.answer.verify import _echoes, fold
+
+    asked = {fold(w) for w in "Is Pakistan one of the countries taking part in the Almaty Process".split()}
+    assert not _echoes("Yes, Pakistan is one of the countries taking part in the Almaty Process", asked)
+    ru = {fold(w) for w in "Входит ли Италия в Алматинский процесс".split()}
+    assert not _echoes("Да, Италия входит в Алматинский процесс", ru)
+    az = {fold(w) for w in "Türkmənistan Almatı Prosesinin iştirakçısıdırmı".split()}
+    assert not _echoes("Bəli, Türkmənistan Almatı Prosesinin iştirakçısıdır", az)

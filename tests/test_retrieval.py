@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from rag.index import lexical
@@ -298,3 +299,37 @@ def test_lexical_matches_names_across_languages(hybrid_store: IndexStore) -> Non
 def test_empty_store_returns_nothing(tmp_path: Path, embedder: Any) -> None:
     store = IndexStore.open(tmp_path / "idx", embedder, chunking_of(Settings()))
     assert HybridRetriever(store, embedder, Settings()).search("anything", 3) == []
+
+
+class _TwoLanguageStore:
+    """Just enough of IndexStore for HybridRetriever._dense: fixed cosines and language means."""
+
+    def __init__(self) -> None:
+        self.rows = [(Chunk(id="en1", source="en.txt", text="en", start=0, end=2, lang="en", ordinal=0), 0.62),
+                     (Chunk(id="en2", source="en.txt", text="en", start=0, end=2, lang="en", ordinal=1), 0.60),
+                     (Chunk(id="az1", source="az.txt", text="az", start=0, end=2, lang="az", ordinal=0), 0.55)]
+
+    def search_dense(self, qvec: Any, k: int) -> list[tuple[Chunk, float]]:
+        return self.rows[:k]
+
+    def language_offsets(self, qvec: Any) -> dict[str, float]:
+        return {"en": 0.40, "az": 0.20}  # the query is English: it leans towards every English text
+
+
+def test_language_centering_reranks_across_languages_only() -> None:
+    store = _TwoLanguageStore()
+    plain = HybridRetriever(store, None, Settings().replace(language_centering=0.0))  # type: ignore[arg-type]
+    centred = HybridRetriever(store, None, Settings().replace(language_centering=0.5))  # type: ignore[arg-type]
+    assert [c.id for c, _ in plain._dense(None, 3)] == ["en1", "en2", "az1"]  # type: ignore[arg-type]
+    ranked = centred._dense(None, 3)  # type: ignore[arg-type]
+    # 0.55 - 0.5*0.20 = 0.45 beats 0.62 - 0.5*0.40 = 0.42; the English pair keeps its own order.
+    assert [c.id for c, _ in ranked] == ["az1", "en1", "en2"]
+    assert [round(s, 2) for _, s in ranked] == [0.55, 0.62, 0.60]  # raw cosines are reported
+
+
+def test_index_keeps_one_mean_vector_per_chunk_language(hybrid_store: IndexStore, embedder: Any) -> None:
+    q = embedder.embed_queries(["When is the forum?"])[0]
+    offsets = hybrid_store.language_offsets(q)
+    assert set(offsets) == {c.lang for c in hybrid_store.chunks()}
+    az = np.stack([hybrid_store.vector(c.id) for c in hybrid_store.chunks() if c.lang == "az"]).mean(axis=0)
+    assert abs(offsets["az"] - float(az @ q)) < 1e-5

@@ -199,6 +199,10 @@ def verify(
     return Verification(sorted(kept.values(), key=lambda c: c.n), " ".join(r for r in rebuilt if r), dropped)
 
 
+# Yes/no words of the three languages as fold() spells them (yes -> "ies", да -> "da", yox -> "ioh").
+POLARITY = {"ies", "no", "da", "net", "beli", "heir", "ioh", "he"}
+
+
 def _echoes(claim: str, asked: set[str]) -> bool:
     """A claim made only of the question's own words answers nothing ("Where was it held? It was held [1].").
 
@@ -207,6 +211,8 @@ def _echoes(claim: str, asked: set[str]) -> bool:
     an echo, however much of the question it repeats."""
     asked_stems = {w[:5] for w in asked}
     words = [fold(w) for w in WORD_RE.findall(claim)]
+    if words and words[0] in POLARITY:
+        return False  # "Yes, Pakistan takes part in the Almaty Process" answers a yes/no question
     new = [w for w in words if w[:5] not in asked_stems and len(w) >= 4]
     return bool(words) and not new and not numbers(claim)
 
