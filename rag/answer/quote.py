@@ -22,6 +22,7 @@ from rag.answer.verify import (
     _echoes,
     _month_numbers,
     _with_markers,
+    cited_numbers,
     fold,
     numbers,
     sentences,
@@ -48,11 +49,11 @@ def answer_start(text: str) -> int | None:
 
 def parse(raw: str) -> QuoteReply | None:
     """Split a reply into quote and answer; None when the model ignored the format."""
-    start = answer_start(raw)
-    if start is None:
+    label = ANSWER_LABEL.search(raw)
+    if label is None:
         return None
-    head = raw[: ANSWER_LABEL.search(raw).start()]  # type: ignore[union-attr]
-    cited = [int(x) for group in CITE_RE.findall(head) for x in re.split(r"[,;]", group)]
+    head, start = raw[: label.start()], label.end()
+    cited = cited_numbers(head)
     quote = QUOTE_LABEL.sub("", CITE_RE.sub("", head).strip(), count=1).strip().strip("\"'«»“”„ ")
     return QuoteReply(quote=quote, cited=cited, answer=raw[start:].strip())
 
@@ -123,7 +124,7 @@ def verify_quoted(reply: QuoteReply, passages: Sequence[Hit], *, question: str =
     is in that sentence's neighbourhood; the citation number is set to that passage and its span is
     the quoted sentence, so a highlight shows exactly what the answer rests on."""
     dropped: list[str] = []
-    in_answer = [int(x) for group in CITE_RE.findall(reply.answer) for x in re.split(r"[,;]", group)]
+    in_answer = cited_numbers(reply.answer)
     claim = re.sub(r"\s+([.,;:!?…])", r"\1", CITE_RE.sub("", reply.answer)).strip()
     claim = re.sub(r"\s{2,}", " ", claim)
     if not claim:

@@ -132,12 +132,17 @@ def support(claim: str, passage: str, similarity: Similarity | None = None, date
     return Support(round(min(1.0, best_score), 3), *spans[best_i])
 
 
+def cited_numbers(text: str) -> list[int]:
+    """The passage numbers of every [n] / [n, m] marker in ``text``, in order."""
+    return [int(x) for group in CITE_RE.findall(text) for x in re.split(r"[,;]", group)]
+
+
 def split_claims(answer: str) -> list[tuple[str, list[int]]]:
     """Sentences of the answer with the passage numbers each cites."""
     out = []
     for m in SENT_RE.finditer(answer):
         sent = m.group()
-        cited = [int(x) for group in CITE_RE.findall(sent) for x in re.split(r"[,;]", group)]
+        cited = cited_numbers(sent)
         claim = re.sub(r"\s+([.,;:!?…])", r"\1", CITE_RE.sub("", sent)).strip()
         if claim or cited:
             out.append((claim, cited))
