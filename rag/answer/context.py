@@ -8,6 +8,7 @@ tied to the whole chunk, so verification and highlighting do not depend on what 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -24,7 +25,8 @@ LanguageOffsets = Callable[[np.ndarray], dict[str, float]]
 class SentenceWindowSelector:
     def __init__(self, embed_query: EmbedQuery, embed_docs: EmbedDocs, count_tokens: CountTokens,
                  budget_tokens: int = 260, neighbours: int = 1,
-                 language_offsets: LanguageOffsets | None = None, centering: float = 0.0) -> None:
+                 language_offsets: LanguageOffsets | None = None, centering: float = 0.0,
+                 rank_prior: float = 0.02) -> None:
         self.embed_query = embed_query
         self.embed_docs = embed_docs
         self.count_tokens = count_tokens
@@ -32,6 +34,22 @@ class SentenceWindowSelector:
         self.neighbours = neighbours
         self.language_offsets = language_offsets
         self.centering = centering
+        self.rank_prior = rank_prior
+        # Sentence vectors by text. The same passages come back for question after question about a
+        # topic, and embedding ~30 sentences is over a second of a 2-core machine's time per answer.
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._max_vectors = 20_000  # ~60 MB of 768-d float32
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for t, v in zip(missing, self.embed_docs(missing), strict=True):
+                self._vectors[t] = np.asarray(v, dtype=np.float32)
+        for t in texts:
+            self._vectors.move_to_end(t)
+        while len(self._vectors) > self._max_vectors:
+            self._vectors.popitem(last=False)
+        return np.stack([self._vectors[t] for t in texts])
 
     def __call__(self, query: str, hits: Sequence[Hit]) -> list[tuple[Hit, str]]:
         spans = [sentences(h.chunk.text) or [(0, len(h.chunk.text))] for h in hits]
@@ -40,12 +58,13 @@ class SentenceWindowSelector:
             return []
         texts = [hits[i].chunk.text[slice(*spans[i][j])] for i, j in flat]
         q = self.embed_query([query])[0]
-        scores = self.embed_docs(texts) @ q
+        scores = self._embed(texts) @ q
         # The same language-bias correction as retrieval (HybridRetriever._dense): without it the
         # budget goes to sentences in the question's language rather than to the answer. The rank
         # prior makes a sentence from a higher-ranked passage win ties.
         offsets = self.language_offsets(q) if self.language_offsets and self.centering > 0 else {}
-        prior = [0.02 / (1 + i) - self.centering * offsets.get(h.chunk.lang, 0.0) for i, h in enumerate(hits)]
+        prior = [self.rank_prior / (1 + i) - self.centering * offsets.get(h.chunk.lang, 0.0)
+                 for i, h in enumerate(hits)]
         order = sorted(range(len(flat)), key=lambda k: -(float(scores[k]) + prior[flat[k][0]]))
         chosen: dict[int, set[int]] = {}
         used = 0

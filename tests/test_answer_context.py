@@ -1,0 +1,81 @@
+"""Context selection on real seed sentences with the real embedder: the answer sentence is kept, the
+budget holds, and repeated passages are not embedded again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from rag.answer.context import SentenceWindowSelector
+from rag.embedding import SentenceTransformerEmbedder
+from rag.types import Chunk, Hit
+
+# Sentences of seeds/000 (az) and seeds/002 (ru), four to a passage, the answer sentence in the middle.
+AZ = ("Dövlət Miqrasiya Xidməti, Beynəlxalq Miqrasiya Təşkilatı və BMT-nin rezident əlaqələndiricisi Ofisinin "
+      "birgə təşkilatçılığı ilə çoxtərəfli məsləhətləşmələr aparılıb. Bu barədə \"Report\"a DMX-dən məlumat "
+      "verilib. Bildirilib ki, tədbir mayın 5-8-də keçiriləcək ikinci Beynəlxalq Miqrasiya İcmalı Forumuna "
+      "hazırlıq çərçivəsində baş tutub. Müvafiq dövlət orqanlarının nümayəndələrinin iştirakı ilə keçirilən "
+      "məsləhətləşmələrin əsas məqsədi Qlobal Paktın prinsiplərinin müzakirəsi olub.")
+RU = ("В рамках первого Международного форума по обзору миграции прошла встреча начальника ГМС с президентом "
+      "Генеральной Ассамблеи ООН Абдуллой Шахидом. На встрече также принял участие постоянный представитель "
+      "Азербайджана при ООН Яшар Алиев. Начальник службы поблагодарил президента за поддержку. Было отмечено, "
+      "что Азербайджан является одной из 33 стран-первопроходцев.")
+
+
+def hit(text: str, lang: str, n: int) -> Hit:
+    return Hit(chunk=Chunk(id=f"c{n}", source=f"{lang}.txt", text=text, start=0, end=len(text), lang=lang,
+                           ordinal=0), score=1.0 / (1 + n))
+
+
+class CountingEmbedder:
+    """The real embedder, counting the sentences it is asked to embed (to see the cache work)."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self.inner = inner
+        self.embedded = 0
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        return self.inner.embed_documents(texts)
+
+
+@pytest.fixture
+def selector(embedder: SentenceTransformerEmbedder) -> tuple[SentenceWindowSelector, CountingEmbedder]:
+    counting = CountingEmbedder(embedder)
+    sel = SentenceWindowSelector(embedder.embed_queries, counting.embed_documents, embedder.count_tokens,
+                                 budget_tokens=60, neighbours=0)
+    return sel, counting
+
+
+@pytest.mark.parametrize(("question", "must_have"), [
+    ("When is the second International Migration Review Forum?", "mayın 5-8-də"),
+    ("Who was Azerbaijan's permanent representative to the UN at the meeting?", "Яшар Алиев"),
+])
+def test_cross_lingual_answer_sentence_is_selected(selector, question: str, must_have: str) -> None:
+    sel, _ = selector
+    picked = sel(question, [hit(AZ, "az", 0), hit(RU, "ru", 1)])
+    shown = " ".join(text for _, text in picked)
+    assert must_have in shown
+    assert len(shown) < len(AZ) + len(RU)  # a selection, not everything
+
+
+def test_budget_is_respected_and_passages_keep_retrieval_order(selector, embedder) -> None:
+    sel, _ = selector
+    picked = sel("Qlobal Pakt məsləhətləşmələri", [hit(AZ, "az", 0), hit(RU, "ru", 1)])
+    assert sum(embedder.count_tokens(text) for _, text in picked) <= sel.budget
+    ids = [h.chunk.id for h, _ in picked]
+    assert ids == sorted(ids)
+
+
+def test_sentence_vectors_are_cached_across_questions(selector) -> None:
+    sel, counting = selector
+    hits = [hit(AZ, "az", 0), hit(RU, "ru", 1)]
+    first = sel("When is the second forum?", hits)
+    after_first = counting.embedded
+    assert after_first == 8  # four sentences a passage
+    second = sel("When is the second forum?", hits)
+    sel("Who met Abdulla Shahid?", hits)
+    assert counting.embedded == after_first  # nothing embedded again
+    assert second == first
