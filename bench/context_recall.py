@@ -9,11 +9,14 @@ For every answerable row of evals/datasets/seeds_qa.jsonl (follow-ups condensed 
 does) it retrieves with the product's ``HybridRetriever`` over the default index, runs the product's
 ``SentenceWindowSelector`` on the top ``k`` hits with a token budget, and reports:
 
-  evidence   share of rows whose ``evidence`` quote is in the selected text (>= 80% of its words)
+  evidence   share of rows whose ``evidence`` quote is in the selected text (>= 80% of its words),
+             also for same-language and cross-lingual questions
   answer     share of rows where one of the accepted ``answers`` appears in the selected text
   tokens     mean embedder tokens of the selected text (what the LLM must read, before headers)
 
-    nice -n 19 .venv/bin/python bench/context_recall.py [--grid k=4,8 budget=260,350]
+    nice -n 19 .venv/bin/python bench/context_recall.py --k 1,2,4,8,20 --budget 260,350,100000
+
+(a budget of 100000 shows whole chunks: how often the evidence is in the top-k chunks at all.)
 """
 
 from __future__ import annotations
@@ -21,17 +24,29 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import SEEDS_QA, command_line, finish_machine_info, machine_info, md_table, read_jsonl, write_results
+from benchlib import (
+    SEEDS_QA,
+    CachedQueries,
+    command_line,
+    finish_machine_info,
+    machine_info,
+    md_table,
+    read_jsonl,
+    write_results,
+)
 
 from rag.answer.context import SentenceWindowSelector
 from rag.pipeline import RAG
+from rag.retrieve.retriever import HybridRetriever
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings
+from rag.types import Hit
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -52,24 +67,28 @@ def answer_in(answers: list[str], context: str) -> bool:
     return any(" ".join(words(a)) and f" {' '.join(words(a))} " in f" {folded} " for a in answers)
 
 
-def run(rag: RAG, selector: SentenceWindowSelector, rows: list[dict[str, Any]], k: int, budget: int,
-        neighbours: int, prior: float) -> dict[str, Any]:
+Case = tuple[dict[str, Any], str, list[Hit]]  # row, retrieval query, hits
+
+
+def run(cases: list[Case], selector: SentenceWindowSelector, count_tokens: Callable[[str], int], k: int,
+        budget: int, neighbours: int, prior: float) -> dict[str, Any]:
     # One selector for every setting, so its sentence-vector cache is kept.
     selector.budget, selector.neighbours = budget, neighbours
     selector.rank_prior = prior
-    e = rag.embedder
-    ev = ans = tokens = 0
-    for r in rows:
-        query = condense(r["question"], r.get("history") or []) or r["question"]
-        hits = rag.retriever.search(query, rag.settings.retrieve_depth)
-        picked = selector(query, hits[:k])
-        text = "\n".join(t for _, t in picked)
-        ev += evidence_in(r["evidence"], text)
-        ans += answer_in(r["answers"], text)
-        tokens += e.count_tokens(text)
-    n = len(rows)
+    found: dict[str, list[bool]] = {"all": [], "same-language": [], "cross-lingual": []}
+    ans = tokens = 0
+    for row, query, hits in cases:
+        text = "\n".join(t for _, t in selector(query, hits[:k]))
+        ok = evidence_in(row["evidence"], text)
+        found["all"].append(ok)
+        found["cross-lingual" if "cross-lingual" in row.get("tags", []) else "same-language"].append(ok)
+        ans += answer_in(row["answers"], text)
+        tokens += count_tokens(text)
+    n = len(cases)
     return {"k": k, "budget": budget, "neighbours": neighbours, "prior": prior, "n": n,
-            "evidence": round(ev / n, 3),
+            "evidence": round(sum(found["all"]) / n, 3),
+            "evidence_same": round(sum(found["same-language"]) / max(1, len(found["same-language"])), 3),
+            "evidence_cross": round(sum(found["cross-lingual"]) / max(1, len(found["cross-lingual"])), 3),
             "answer": round(ans / n, 3), "tokens": round(tokens / n, 1)}
 
 
@@ -82,20 +101,26 @@ def main() -> None:
     args = ap.parse_args()
     info = machine_info()
     rag = RAG(Settings.load())
-    e = rag.embedder
-    selector = SentenceWindowSelector(e.embed_queries, e.embed_documents, e.count_tokens,
+    e = CachedQueries(rag.embedder)  # retrieval and selection embed the same query: once
+    selector = SentenceWindowSelector(e.embed_queries, e.embed_documents, rag.embedder.count_tokens,
                                       language_offsets=rag.store.language_offsets,
                                       centering=rag.settings.language_centering)
-    rows = [r for r in read_jsonl(SEEDS_QA) if r.get("answerable") and r.get("evidence")]
+    retriever = HybridRetriever(rag.store, e, rag.settings)
+    cases: list[Case] = []
+    for r in read_jsonl(SEEDS_QA):
+        if r.get("answerable") and r.get("evidence"):
+            query = condense(r["question"], r.get("history") or []) or r["question"]
+            cases.append((r, query, retriever.search(query, rag.settings.retrieve_depth)))
     results = []
     for k in map(int, args.k.split(",")):
         for budget in map(int, args.budget.split(",")):
             for nb in map(int, args.neighbours.split(",")):
                 for prior in map(float, args.prior.split(",")):
-                    res = run(rag, selector, rows, k, budget, nb, prior)
+                    res = run(cases, selector, rag.embedder.count_tokens, k, budget, nb, prior)
                     print(res, flush=True)
                     results.append(res)
-    cols = ["k", "budget", "neighbours", "prior", "n", "evidence", "answer", "tokens"]
+    cols = ["k", "budget", "neighbours", "prior", "n", "evidence", "evidence_same", "evidence_cross", "answer",
+            "tokens"]
     md = ["# Context recall of the sentence selector (seed questions, answerable)", "",
           f"Command: `{command_line()}`", "",
           "evidence = the row's evidence quote is in the selected text (>= 80% of its words); "

@@ -191,3 +191,20 @@ def test_pipeline_over_server_backend(llama_server: str, index_dir: Path, base_s
     assert answer.model.endswith(llama_server)
     assert answer.passages[0].chunk.source == FORUM_SOURCE
     assert answer.tokens.get("generated", 0) > 0  # llama_cpp.server streams no prompt usage
+
+
+def test_prompt_lookup_decoding_gives_the_same_text_on_a_long_prompt(base_settings: Settings) -> None:
+    """Speculative decoding from the prompt must not change a greedy answer, and must not crash on a
+    prompt longer than llama.cpp's batch (512 tokens), which it did before logits_all was set."""
+    from rag.llm.base import Usage, load_llm
+
+    passage = (Path(__file__).resolve().parent.parent / "seeds" / FORUM_SOURCE).read_text(encoding="utf-8")
+    messages = [{"role": "system", "content": "Copy the first sentence of the passage."},
+                {"role": "user", "content": passage[:3000]}]
+    plain = load_llm(base_settings.replace(llm="tiny", n_ctx=2048))
+    lookup = load_llm(base_settings.replace(llm="tiny", n_ctx=2048, prompt_lookup=True))
+    usage = Usage()
+    a = "".join(plain.stream_chat(messages, max_tokens=32))  # type: ignore[arg-type]
+    b = "".join(lookup.stream_chat(messages, max_tokens=32, usage=usage))  # type: ignore[arg-type]
+    assert usage.prompt_tokens > 512
+    assert a.strip() and a == b

@@ -31,6 +31,10 @@ class LlamaCppLLM:
                 seed=settings.seed,
                 verbose=False,
                 draft_model=draft,
+                # A draft model makes llama-cpp-python keep logits for every token, but it sizes that
+                # buffer from this argument: without it, any prompt over n_batch (512) tokens crashes
+                # ("could not broadcast ... into shape (0,)"). The buffer is n_ctx x vocab floats.
+                logits_all=draft is not None,
             )
         except (ValueError, RuntimeError) as exc:
             raise LLMError(f"could not load GGUF model {path}: {exc}",
