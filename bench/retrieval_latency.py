@@ -205,6 +205,14 @@ class TimedStore(_Timed):
         finally:
             self.seconds["dense"] += time.perf_counter() - t0
 
+    def language_offsets(self, query_vec: np.ndarray) -> dict[str, float]:
+        """Part of dense search since language centering (session 2): timed with it."""
+        t0 = time.perf_counter()
+        try:
+            return self.inner.language_offsets(query_vec)
+        finally:
+            self.seconds["dense"] += time.perf_counter() - t0
+
     def search_lexical(self, query: str, lang: str, k: int) -> list[tuple[Chunk, float]]:
         t0 = time.perf_counter()
         try:
