@@ -50,7 +50,7 @@ class Settings:
     temperature: float = 0.0
     max_answer_tokens: int = 200
     timeout_s: float = 120.0  # answer generation stops here and returns what it has
-    prompt_lookup: bool = False  # llama.cpp prompt-lookup decoding (speculative from context)
+    prompt_lookup: bool = False  # llama.cpp prompt-lookup decoding; measured slower on 2 cores (session 3)
 
     # Ingestion.
     chunk_tokens: int = 160
