@@ -153,6 +153,14 @@ def worst(scores: Sequence[Mapping[str, Any]], k: int = 10) -> list[dict[str, An
 # --------------------------------------------------------------------------------------------------
 
 
+def _answering_commits(run_meta: Mapping[str, Any]) -> str | None:
+    """The commit(s) whose code produced the predictions (a resumed run may span several); older
+    metadata has none, and the report then names the checkout that scores."""
+    commits = [s.get("git_commit") for s in run_meta.get("sessions") or [] if s.get("answered")]
+    distinct = list(dict.fromkeys(c for c in commits if c))
+    return ", ".join(distinct) or None
+
+
 def git_commit() -> str | None:
     """HEAD of the checkout this code runs from, "+dirty" when there are uncommitted changes."""
     try:
@@ -198,7 +206,7 @@ def build_report(scores: Sequence[Mapping[str, Any]], *, rows: Sequence[Mapping[
             },
             "settings": settings,
             "machine": machine(),
-            "git_commit": git_commit(),
+            "git_commit": _answering_commits(run_meta) or git_commit(),
             "peak_memory_mb": run_meta.get("peak_memory_mb"),
         },
         "overall": aggregate(scores),

@@ -233,12 +233,13 @@ def _select(rows: list[Row], tags: str | None, limit: int | None) -> list[Row]:
     return rows[:limit] if limit else rows
 
 
-def _write_meta(predictions_path: Path, settings: Settings, answered: int, seconds: float) -> dict[str, Any]:
+def _write_meta(predictions_path: Path, settings: Settings, answered: int, seconds: float,
+                commit: str | None = None) -> dict[str, Any]:
     meta = read_meta(predictions_path)
     now = peak_memory_mb()
     sessions = list(meta.get("sessions") or [])
     sessions.append({"date": datetime.now(UTC).isoformat(timespec="seconds"), "answered": answered,
-                     "seconds": round(seconds, 1), "peak_memory_mb": now})
+                     "seconds": round(seconds, 1), "peak_memory_mb": now, "git_commit": commit})
     # Only sessions that answered something loaded the models; a no-op resume must not lower the peak.
     peaks = [s["peak_memory_mb"] for s in sessions if s.get("answered")]
     meta.update(
@@ -298,11 +299,14 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     ordered = sorted(rows, key=lambda r: (r.get("corpus") is not None, str(r.get("corpus") or "")))
     asker = PipelineAsk(settings, dataset, index_root=report_dir)
     before = len(read_predictions(predictions)) if not args.fresh else 0
+    from evals.report import git_commit
+
+    commit = git_commit()  # the code that answers; HEAD may move while a long run goes on
     t0 = time.perf_counter()
     try:
         run(ordered, asker, predictions, fresh=args.fresh, progress=True)
     finally:
         answered = len(read_predictions(predictions)) - before
-        _write_meta(predictions, settings, max(answered, 0), time.perf_counter() - t0)
+        _write_meta(predictions, settings, max(answered, 0), time.perf_counter() - t0, commit)
     score_only(dataset, predictions, report_dir, rows=rows, compare_with=args.compare)
     return 0

@@ -187,6 +187,12 @@ def test_run_eval_plumbing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     report = json.loads((tmp_path / "run" / "report.json").read_text(encoding="utf-8"))
     assert report["overall"]["n"] == 3 and report["overall"]["accuracy"] == 1.0
     assert report["meta"]["peak_memory_mb"] == meta["peak_memory_mb"]
+    # The report names the commit that answered (recorded when the run started), not a later HEAD.
+    monkeypatch.setattr("evals.report.git_commit", lambda: "later-head")
+    answered_by = meta["sessions"][0]["git_commit"]
+    assert answered_by and answered_by != "later-head"
+    rescored = runner.score_only(dataset, tmp_path / "run" / "predictions.jsonl", tmp_path / "rescored", quiet=True)
+    assert rescored["meta"]["git_commit"] == answered_by
 
     args.compare = tmp_path / "run" / "report.json"
     args.limit = None
