@@ -32,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import (
     SEEDS_QA,
-    CachedQueries,
     command_line,
     finish_machine_info,
     machine_info,
@@ -43,7 +42,6 @@ from benchlib import (
 
 from rag.answer.context import SentenceWindowSelector
 from rag.pipeline import RAG
-from rag.retrieve.retriever import HybridRetriever
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings
 from rag.types import Hit
@@ -101,11 +99,11 @@ def main() -> None:
     args = ap.parse_args()
     info = machine_info()
     rag = RAG(Settings.load())
-    e = CachedQueries(rag.embedder)  # retrieval and selection embed the same query: once
-    selector = SentenceWindowSelector(e.embed_queries, e.embed_documents, rag.embedder.count_tokens,
+    e = rag.embedder  # caches query vectors, so selection reuses retrieval's
+    selector = SentenceWindowSelector(e.embed_queries, e.embed_documents, e.count_tokens,
                                       language_offsets=rag.store.language_offsets,
                                       centering=rag.settings.language_centering)
-    retriever = HybridRetriever(rag.store, e, rag.settings)
+    retriever = rag.retriever
     cases: list[Case] = []
     for r in read_jsonl(SEEDS_QA):
         if r.get("answerable") and r.get("evidence"):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +28,34 @@ class Embedder(Protocol):
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def count_tokens(self, text: str) -> int: ...
+
+
+class VectorCache:
+    """Vectors by text, least recently used dropped first: only texts not seen lately are embedded.
+
+    Answering embeds the same short texts again and again (the question, once for retrieval and once
+    for sentence selection; the sentences of passages that come back question after question), and on
+    2 cores each embedding call costs ~0.1 s or more.
+    """
+
+    def __init__(self, embed: Callable[[Sequence[str]], np.ndarray], max_items: int) -> None:
+        self.embed = embed
+        self.max_items = max_items
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+            if missing:
+                for t, v in zip(missing, self.embed(missing), strict=True):
+                    self._vectors[t] = np.asarray(v, dtype=np.float32)
+            out = np.stack([self._vectors[t] for t in texts])
+            for t in texts:
+                self._vectors.move_to_end(t)
+            while len(self._vectors) > self.max_items:
+                self._vectors.popitem(last=False)
+            return out
 
 
 def folder_fingerprint(path: Path) -> str:

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from rag.answer.answerer import Answerer, Done, Event
 from rag.answer.context import SentenceWindowSelector
-from rag.embedding import SentenceTransformerEmbedder, folder_fingerprint
+from rag.embedding import SentenceTransformerEmbedder, VectorCache, folder_fingerprint
 from rag.errors import IndexError_, InputError
 from rag.index.store import ApplyReport, IndexStore
 from rag.ingest.chunking import chunk_document
@@ -48,6 +48,8 @@ class LazyEmbedder:
         self.fingerprint = folder_fingerprint(path)
         self._model: SentenceTransformerEmbedder | None = None
         self._lock = threading.Lock()
+        # Retrieval and sentence selection embed the same question: the second time is free.
+        self._queries = VectorCache(lambda texts: self.model.embed_queries(texts), max_items=256)
         self.dim = self._dim_from_config() or self.model.dim
 
     def _dim_from_config(self) -> int | None:
@@ -76,7 +78,7 @@ class LazyEmbedder:
         return self.model.embed_documents(texts, progress=progress)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.model.embed_queries(texts)
+        return self._queries(texts) if texts else self.model.embed_queries(texts)
 
     def count_tokens(self, text: str) -> int:
         return self.model.count_tokens(text)

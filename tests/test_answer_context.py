@@ -79,3 +79,19 @@ def test_sentence_vectors_are_cached_across_questions(selector) -> None:
     sel("Who met Abdulla Shahid?", hits)
     assert counting.embedded == after_first  # nothing embedded again
     assert second == first
+
+
+def test_vector_cache_embeds_only_new_texts_and_drops_the_least_recent() -> None:
+    from rag.embedding import VectorCache
+
+    asked: list[list[str]] = []
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        asked.append(list(texts))
+        return np.array([[float(len(t)), 1.0] for t in texts])
+
+    cache = VectorCache(embed, max_items=2)
+    assert cache(["a", "bb", "a"]).tolist() == [[1.0, 1.0], [2.0, 1.0], [1.0, 1.0]]
+    cache(["a", "ccc"])  # "bb" is now the least recent and is dropped
+    cache(["a", "bb"])
+    assert asked == [["a", "bb"], ["ccc"], ["bb"]]

@@ -8,12 +8,12 @@ tied to the whole chunk, so verification and highlighting do not depend on what 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from rag.answer.verify import sentences
+from rag.embedding import VectorCache
 from rag.types import Hit
 
 EmbedQuery = Callable[[Sequence[str]], np.ndarray]
@@ -35,21 +35,9 @@ class SentenceWindowSelector:
         self.language_offsets = language_offsets
         self.centering = centering
         self.rank_prior = rank_prior
-        # Sentence vectors by text. The same passages come back for question after question about a
-        # topic, and embedding ~30 sentences is over a second of a 2-core machine's time per answer.
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._max_vectors = 20_000  # ~60 MB of 768-d float32
-
-    def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            for t, v in zip(missing, self.embed_docs(missing), strict=True):
-                self._vectors[t] = np.asarray(v, dtype=np.float32)
-        for t in texts:
-            self._vectors.move_to_end(t)
-        while len(self._vectors) > self._max_vectors:
-            self._vectors.popitem(last=False)
-        return np.stack([self._vectors[t] for t in texts])
+        # The same passages come back question after question about a topic, and embedding ~30
+        # sentences is over a second of a 2-core machine's time per answer: ~60 MB of 768-d vectors.
+        self._embed = VectorCache(embed_docs, max_items=20_000)
 
     def __call__(self, query: str, hits: Sequence[Hit]) -> list[tuple[Hit, str]]:
         spans = [sentences(h.chunk.text) or [(0, len(h.chunk.text))] for h in hits]
