@@ -31,7 +31,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--language", dest="answer_language", choices=["auto", "az", "ru", "en"],
                    help="answer language (default: the question's)")
     g.add_argument("--answer-format", dest="answer_format", choices=["quote", "direct"],
-                   help="quote: copy the supporting sentence, then answer (default); direct: answer only")
+                   help="direct: answer citing [n] (default); quote: copy the supporting sentence first "
+                        "(measured worse)")
+    g.add_argument("--context-tokens", dest="context_tokens", type=int,
+                   help="token budget for the sentences shown to the LLM (0 = whole passages)")
     g.add_argument("--prompt-lookup", dest="prompt_lookup", action="store_true", default=None,
                    help="llama.cpp prompt-lookup decoding")
 
@@ -90,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 SETTING_KEYS = ("index_dir", "cache_dir", "llm", "embedder", "llm_url", "llm_api_model", "n_threads",
-                "top_k", "answer_language", "answer_format", "prompt_lookup")
+                "top_k", "context_tokens", "answer_language", "answer_format", "prompt_lookup")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

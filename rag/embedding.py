@@ -78,7 +78,8 @@ def folder_fingerprint(path: Path) -> str:
 class SentenceTransformerEmbedder:
     """EmbeddingGemma (or any sentence-transformers folder) on the CPU, strictly offline."""
 
-    def __init__(self, path: Path, *, batch_size: int = 16, n_threads: int | None = None) -> None:
+    def __init__(self, path: Path, *, batch_size: int = 16, n_threads: int | None = None,
+                 query_prompt: str = "") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
@@ -95,6 +96,9 @@ class SentenceTransformerEmbedder:
             raise ValueError(f"{path}: cannot tell the embedding dimension")
         self.dim = int(dim)
         self.batch_size = batch_size
+        # Empty: the model's own "query" prompt. EmbeddingGemma also knows task prompts that are not in
+        # its config, e.g. "task: question answering | query: " (its model card).
+        self.query_prompt = query_prompt or None
         self.tokenizer = self.model.tokenizer
         self._lock = threading.Lock()  # torch modules are not safe to call from several threads at once
 
@@ -111,7 +115,7 @@ class SentenceTransformerEmbedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
-            vecs = self.model.encode_query(list(texts), batch_size=self.batch_size,
+            vecs = self.model.encode_query(list(texts), prompt=self.query_prompt, batch_size=self.batch_size,
                                            normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vecs, dtype=np.float32)
 

@@ -71,7 +71,8 @@ class LazyEmbedder:
         with self._lock:
             if self._model is None:
                 self._model = SentenceTransformerEmbedder(
-                    self.path, batch_size=self.settings.embed_batch_size, n_threads=self.settings.n_threads)
+                    self.path, batch_size=self.settings.embed_batch_size, n_threads=self.settings.n_threads,
+                    query_prompt=self.settings.query_prompt)
             return self._model
 
     def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:

@@ -39,6 +39,7 @@ class Settings:
     # Models: a catalogue name ("default", "fast", "tiny", "embeddinggemma") or a local path.
     llm: str = "default"
     embedder: str = "embeddinggemma"
+    query_prompt: str = ""  # embedder prompt for questions; empty = the model's own "query" prompt
     llm_url: str = ""  # OpenAI-compatible server (e.g. http://host:8080/v1); empty = local llama.cpp
     llm_api_model: str = "local"  # model name sent to that server
     llm_api_key: str = "not-needed"
@@ -69,7 +70,7 @@ class Settings:
     context_tokens: int = 260  # budget for the sentences shown from those passages; 0 = whole chunks
     answer_language: str = "auto"  # auto | az | ru | en
     answer_format: str = "direct"  # direct = answer citing [n]; quote = copy the sentence first (measured worse)
-    min_evidence: float = 0.0  # retrieval score below which we abstain without calling the LLM
+    min_evidence: float = 0.3  # best raw cosine below which we abstain without calling the LLM (docs/answering.md)
 
     def replace(self, **overrides: Any) -> Settings:
         """Copy with overrides; ``None`` values are ignored so CLI flags can be passed through as-is."""

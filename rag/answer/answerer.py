@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from rag.answer.answer_type import answers_type
 from rag.answer.language import ABSTAIN, is_abstention, question_language
 from rag.answer.prompt import STOP, build_messages
 from rag.answer.quote import answer_start, parse, verify_quoted
@@ -128,6 +129,11 @@ class Answerer:
         if not checked.citations:
             result.warnings.append(f"model answer without supported citation: {raw[:200]}")
             return self._abstain(result, "no citation in the answer is supported by its passage", t0)
+        missing = answers_type(result.question, checked.answer)
+        if missing is not None:
+            # "When ...?" answered without any date is not an answer, however well its sentence is cited.
+            result.warnings.append(f"model answer gives no {missing}, which the question asks for: {raw[:200]}")
+            return self._abstain(result, f"the answer gives no {missing}", t0)
         result.answer = checked.answer
         result.citations = checked.citations
         result.verified = all(c.verified for c in checked.citations)

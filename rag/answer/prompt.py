@@ -78,9 +78,12 @@ def build_messages(
         user = (f"{earlier}Question: {question}\nPassages:\n<<<\n{blocks}\n>>>\n\n"
                 f"Reply with the Quote line, then the Answer line in {NAMES[language]}.")
         return [{"role": "system", "content": QUOTE_SYSTEM}, {"role": "user", "content": user}]
+    # The question comes before the passages (so they are read with it in mind) and again after them
+    # (a small model answers what it read last; by then the question is ~250 tokens back).
     user = (
         f"{earlier}Question: {question}\n\n"
         f"Passages:\n<<<\n{blocks}\n>>>\n\n"
+        f"Question: {question}\n"
         f"Answer the question in {NAMES[language]}, citing passages like [1]."
     )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

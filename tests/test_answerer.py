@@ -1,0 +1,90 @@
+"""The answer stage's decisions after generation, with a scripted LLM (the real model is in
+test_end_to_end.py) and the real embedder judging support."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from rag.answer.answerer import Answerer
+from rag.llm.base import Message, Usage
+from rag.settings import Settings
+from rag.types import Chunk, Hit
+
+AZ = ("Bildirilib ki, tədbir mayın 5-8-də keçiriləcək ikinci Beynəlxalq Miqrasiya İcmalı Forumuna hazırlıq "
+      "çərçivəsində baş tutub. Tədbirdə Dövlət Miqrasiya Xidmətinin rəisi Vüsal Hüseynov çıxış edib.")
+
+
+class ScriptedLLM:
+    """Replies with a fixed text, streamed in two pieces; records the prompt it was given."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.messages: list[Message] = []
+
+    def stream_chat(self, messages: Sequence[Message], *, max_tokens: int, stop: Sequence[str] = (),
+                    usage: Usage | None = None) -> Iterator[str]:
+        self.messages = list(messages)
+        half = len(self.reply) // 2
+        yield self.reply[:half]
+        yield self.reply[half:]
+
+
+@pytest.fixture
+def passages() -> list[Hit]:
+    return [Hit(Chunk(id="c0", source="000.txt", text=AZ, start=0, end=len(AZ), lang="az", ordinal=0), score=1.0,
+                dense_score=0.5)]
+
+
+def _answer(reply: str, question: str, hits: list[Hit], sim) -> object:  # type: ignore[no-untyped-def]
+    llm = ScriptedLLM(reply)
+    return Answerer(llm, Settings(), similarity=sim).answer(question, hits)
+
+
+@pytest.fixture(scope="module")
+def sim(embedder):  # type: ignore[no-untyped-def]
+    def similarity(text: str, others: Sequence[str]) -> list[float]:
+        vecs = embedder.embed_documents([text, *others])
+        return [float(x) for x in vecs[1:] @ vecs[0]]
+
+    return similarity
+
+
+def test_when_question_answered_with_a_date_is_kept(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    a = _answer("The second forum takes place on 5-8 May [1].", "When is the second forum?", passages, sim)
+    assert not a.abstained, a.warnings  # type: ignore[attr-defined]
+    assert a.citations[0].source == "000.txt"  # type: ignore[attr-defined]
+
+
+def test_when_question_answered_without_a_date_is_declined(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    # A cited, supported sentence that does not say when: not an answer to "when".
+    a = _answer("Vüsal Hüseynov spoke at the event [1].", "When is the second forum?", passages, sim)
+    assert a.abstained  # type: ignore[attr-defined]
+    assert any("gives no date" in w for w in a.warnings)  # type: ignore[attr-defined]
+
+
+def test_who_question_is_not_held_to_a_type(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    a = _answer("Vüsal Hüseynov spoke at the event [1].", "Who spoke at the event?", passages, sim)
+    assert not a.abstained, a.warnings  # type: ignore[attr-defined]
+
+
+def test_question_is_repeated_after_the_passages(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    llm = ScriptedLLM("NONE")
+    a = Answerer(llm, Settings(), similarity=sim).answer("When is the second forum?", passages)
+    assert a.abstained
+    user = llm.messages[-1]["content"]
+    assert user.index("Passages:") < user.rindex("Question: When is the second forum?")
+    assert user.count("When is the second forum?") == 2
+
+
+def test_weak_retrieval_is_declined_without_calling_the_model(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    weak = [Hit(h.chunk, score=h.score, dense_score=0.12) for h in passages]
+    llm = ScriptedLLM("The forum is on 5-8 May [1].")
+    a = Answerer(llm, Settings(), similarity=sim).answer("Who wrote War and Peace?", weak)
+    assert a.abstained
+    assert llm.messages == []  # the model never saw a prompt
+    strong = [Hit(h.chunk, score=h.score, dense_score=0.5) for h in passages]
+    assert not Answerer(llm, Settings(), similarity=sim).answer("When is the forum?", strong).abstained
