@@ -43,6 +43,9 @@ def test_kimi_meaning_as_is_not_a_person_question() -> None:
     ("It reopens on April 14.", True),
     ("The report is dated 03.02.2024.", True),
     ("The bridge was built in 1998.", True),
+    ("It reopens in April.", True),
+    ("Выставка пройдёт в мае.", True),
+    ("Sərgi mayda keçiriləcək.", True),
     ("The library has 300 new books.", False),
     ("Nothing here is a date.", False),
 ])

@@ -1,9 +1,10 @@
 """CI's smoke eval: the real `rag eval` on a small, rule-chosen subset of the seed questions.
 
 The subset is taken by rule (per language: the first three answerable rows and the first unanswerable
-one), never hand-picked for success. The floors catch a broken pipeline (which scores 0), not normal
-variation: on 2026-11-22 the default 1.5B model got 3 of these 9 answerable rows right (see
-evals/reports/), so the floor asks for 2. Raise it as answer quality improves.
+one), never hand-picked for success. The floors catch a broken pipeline (which scores 0) or a clear
+regression, not normal variation: on 2026-12-02 the default 1.5B model got 6 of these 9 answerable rows
+right and declined all 3 unanswerable ones (evals/reports/2026-12-02-s4-seeds-1.5b/; 4 and 3 in
+session 3), so the floors ask for 4 and 2. Raise them as answer quality improves.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from rag.settings import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 DATASET = PROJECT_ROOT / "evals" / "datasets" / "seeds_qa.jsonl"
-ACCURACY_FLOOR = 0.2  # >= 2 of 9 answerable rows
-DECLINE_FLOOR = 0.3  # >= 1 of 3 unanswerable rows
+ACCURACY_FLOOR = 0.4  # >= 4 of 9 answerable rows
+DECLINE_FLOOR = 0.6  # >= 2 of 3 unanswerable rows
 
 
 def smoke_rows() -> list[dict]:

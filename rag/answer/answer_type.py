@@ -40,7 +40,11 @@ _DATE_RE = re.compile(
     r"\b(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|(1[89]|20)\d\d)\b"
     r"|\d{1,2}(?:\s*[-–]\s*\d{1,2})?[-\s]*(?:ci|cü|cı|cu|-?[əe]?)?\s*(?:"
     + "|".join(_MONTH_STEMS) + r")"
-    r"|\b(?:" + "|".join(_MONTH_STEMS) + r")\w*\s+\d{1,2}\b",
+    r"|\b(?:" + "|".join(_MONTH_STEMS) + r")\w*\s+\d{1,2}\b"
+    # A month named alone answers "which month": whole names with case endings (mayın, мае, апреле).
+    r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"yanvar|fevral|mart|aprel|may|iyun|iyul|avqust|sentyabr|oktyabr|noyabr|dekabr|"
+    r"январ|феврал|март|апрел|ма[йяюе]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w{0,4}\b",
     re.IGNORECASE | re.UNICODE,
 )
 # Cardinal and ordinal number words of the three languages, whole words (inflected where needed:
