@@ -27,6 +27,7 @@ from rag.ingest.chunking import chunk_document
 from rag.ingest.documents import build_document
 from rag.ingest.loaders import iter_source_files, load_file
 from rag.llm.base import LLM, Message, load_llm
+from rag.models.catalog import CATALOG
 from rag.models.provision import resolve
 from rag.retrieve.retriever import HybridRetriever
 from rag.retrieve.rewrite import condense
@@ -144,7 +145,9 @@ class RAG:
                 e.embed_queries, e.embed_documents, e.count_tokens, budget_tokens=self.settings.context_tokens,
                 language_offsets=lambda q: self.store.language_offsets(q),
                 centering=self.settings.language_centering)
-        return Answerer(self.llm, self.settings, similarity=self.embedder.similarity, selector=selector)
+        spec = CATALOG.get(self.settings.llm)
+        return Answerer(self.llm, self.settings, similarity=self.embedder.similarity, selector=selector,
+                        repeat_question=spec.repeat_question if spec is not None else True)
 
     def index_exists(self) -> bool:
         return IndexStore.exists(self.settings.index_dir)

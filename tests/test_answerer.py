@@ -88,3 +88,9 @@ def test_weak_retrieval_is_declined_without_calling_the_model(passages, sim) -> 
     assert llm.messages == []  # the model never saw a prompt
     strong = [Hit(h.chunk, score=h.score, dense_score=0.5) for h in passages]
     assert not Answerer(llm, Settings(), similarity=sim).answer("When is the forum?", strong).abstained
+
+
+def test_question_is_not_repeated_for_models_that_copy_passages(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    llm = ScriptedLLM("NONE")
+    Answerer(llm, Settings(), similarity=sim, repeat_question=False).answer("When is the second forum?", passages)
+    assert llm.messages[-1]["content"].count("When is the second forum?") == 1

@@ -51,12 +51,14 @@ def _visible(text: str, quoting: bool) -> str:
 
 class Answerer:
     def __init__(self, llm: LLM, settings: Settings, similarity: Similarity | None = None,
-                 support_threshold: float = 0.55, selector: Selector | None = None) -> None:
+                 support_threshold: float = 0.55, selector: Selector | None = None,
+                 repeat_question: bool = True) -> None:
         self.llm = llm
         self.selector = selector
         self.settings = settings
         self.similarity = similarity
         self.support_threshold = support_threshold
+        self.repeat_question = repeat_question
 
     def stream(
         self,
@@ -87,7 +89,8 @@ class Answerer:
             return
 
         quoting = self.settings.answer_format == "quote"
-        messages = build_messages(question, context, lang, history, answer_format=self.settings.answer_format)
+        messages = build_messages(question, context, lang, history, answer_format=self.settings.answer_format,
+                                  repeat_question=self.repeat_question)
         usage = Usage()
         text, shown, first = "", 0, None
         deadline = t0 + self.settings.timeout_s

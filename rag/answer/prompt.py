@@ -67,6 +67,7 @@ def build_messages(
     language: str,
     history: Sequence[Message] = (),
     answer_format: str = "quote",
+    repeat_question: bool = True,
 ) -> list[Message]:
     """``passages`` are (hit, text to show); the text may be a trimmed window of the chunk."""
     blocks = "\n\n".join(format_passage(i + 1, hit, text) for i, (hit, text) in enumerate(passages))
@@ -78,12 +79,13 @@ def build_messages(
         user = (f"{earlier}Question: {question}\nPassages:\n<<<\n{blocks}\n>>>\n\n"
                 f"Reply with the Quote line, then the Answer line in {NAMES[language]}.")
         return [{"role": "system", "content": QUOTE_SYSTEM}, {"role": "user", "content": user}]
-    # The question comes before the passages (so they are read with it in mind) and again after them
-    # (a small model answers what it read last; by then the question is ~250 tokens back).
+    # The question comes before the passages (so they are read with it in mind) and, for models that
+    # profit from it, again after them (a small model answers what it read last; by then the question
+    # is ~250 tokens back). Measured per model: docs/answering.md.
+    again = f"Question: {question}\n" if repeat_question else ""
     user = (
         f"{earlier}Question: {question}\n\n"
         f"Passages:\n<<<\n{blocks}\n>>>\n\n"
-        f"Question: {question}\n"
-        f"Answer the question in {NAMES[language]}, citing passages like [1]."
+        f"{again}Answer the question in {NAMES[language]}, citing passages like [1]."
     )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

