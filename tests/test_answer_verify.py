@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import pytest
-
 from rag.answer.language import is_abstention
 from rag.answer.verify import fold, split_claims, support, verify
 from rag.types import Chunk, Hit
@@ -26,15 +22,6 @@ EN = ("On 31 May 2021, IOM Azerbaijan organized an online coordination meeting d
       "under UN Migration Network Azerbaijan (UNNM) and discussions on interlinkage of UNNM work with the "
       "implementation of UNSDCF (2021-2025).")
 PASSAGES = [hit(AZ, "000.txt"), hit(RU, "002.txt"), hit(EN, "003.txt")]
-
-
-@pytest.fixture(scope="module")
-def sim(embedder):  # type: ignore[no-untyped-def]
-    def similarity(text: str, others: Sequence[str]) -> list[float]:
-        vecs = embedder.embed_documents([text, *others])
-        return [float(x) for x in vecs[1:] @ vecs[0]]
-
-    return similarity
 
 
 def test_supported_cross_lingual_date_is_kept_with_span(sim) -> None:  # type: ignore[no-untyped-def]

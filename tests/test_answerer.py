@@ -44,15 +44,6 @@ def _answer(reply: str, question: str, hits: list[Hit], sim) -> object:  # type:
     return Answerer(llm, Settings(), similarity=sim).answer(question, hits)
 
 
-@pytest.fixture(scope="module")
-def sim(embedder):  # type: ignore[no-untyped-def]
-    def similarity(text: str, others: Sequence[str]) -> list[float]:
-        vecs = embedder.embed_documents([text, *others])
-        return [float(x) for x in vecs[1:] @ vecs[0]]
-
-    return similarity
-
-
 def test_when_question_answered_with_a_date_is_kept(passages, sim) -> None:  # type: ignore[no-untyped-def]
     a = _answer("The second forum takes place on 5-8 May [1].", "When is the second forum?", passages, sim)
     assert not a.abstained, a.warnings  # type: ignore[attr-defined]
