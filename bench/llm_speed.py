@@ -2,10 +2,11 @@
 
 Prompt reading is most of an answer's latency on 2 cores, so this measures exactly the product's
 case: the fixed system prefix is read once (cached in llama.cpp's KV cache), then each question adds a
-user message of real seed passages (~300 tokens, like the selector's 260-token context plus headers);
+user message of real seed text (1,100 characters: ~580 tokens of Azerbaijani, more than the selector's
+260-token context, since Azerbaijani tokenises poorly);
 time to first token is the reading of that user part, then ``--gen`` tokens are generated.
 
-Each variant loads the model afresh with ``LlamaCppLLM``'s parameters plus the variant's, asks
+Each variant loads the model afresh with the parameters ``LlamaCppLLM`` uses plus the variant's, asks
 ``--questions`` different user messages (each shares only the system prefix with the one before, as
 in the product), and reports p50 of: prompt tokens read, time to first token, prompt tokens/s, and
 generation tokens/s; with peak RSS.
@@ -40,7 +41,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 
 def user_messages(n: int, chars: int = 1100) -> list[str]:
-    """Slices of the seed articles, each a different ~300-token user message."""
+    """Slices of the seed articles, each a different user message (~580 tokens for 1,100 characters)."""
     text = " ".join(p.read_text(encoding="utf-8") for p in sorted((PROJECT_ROOT / "seeds").glob("*.txt")))
     step = max(1, (len(text) - chars) // max(1, n))
     return [f"Question: What happened?\n\nPassages:\n<<<\n[1] {text[i * step:i * step + chars]}\n>>>\n\n"

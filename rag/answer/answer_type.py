@@ -35,16 +35,18 @@ _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"harada|haraya|hansı şəhər|hansı ölkə)", re.UNICODE)),
 )
 
-_MONTH_STEMS = sorted({m.lower()[:3] for names in MONTHS.values() for m in names}, key=len, reverse=True)
+_MONTH_STEMS = sorted({m.lower()[:3] for names in MONTHS.values() for m in names})
+# Whole month names: the en and az ones of the month table; Russian by stem, since the table gives the
+# genitive (мая) and answers also use other cases (май, мае, апреле).
+_MONTH_NAMES = [m.lower() for m in MONTHS["en"] + MONTHS["az"]] + [
+    "январ", "феврал", "март", "апрел", "ма[йяюе]", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр"]
 _DATE_RE = re.compile(
     r"\b(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|(1[89]|20)\d\d)\b"
     r"|\d{1,2}(?:\s*[-–]\s*\d{1,2})?[-\s]*(?:ci|cü|cı|cu|-?[əe]?)?\s*(?:"
     + "|".join(_MONTH_STEMS) + r")"
     r"|\b(?:" + "|".join(_MONTH_STEMS) + r")\w*\s+\d{1,2}\b"
     # A month named alone answers "which month": whole names with case endings (mayın, мае, апреле).
-    r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"yanvar|fevral|mart|aprel|may|iyun|iyul|avqust|sentyabr|oktyabr|noyabr|dekabr|"
-    r"январ|феврал|март|апрел|ма[йяюе]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w{0,4}\b",
+    r"|\b(?:" + "|".join(_MONTH_NAMES) + r")\w{0,4}\b",
     re.IGNORECASE | re.UNICODE,
 )
 # Cardinal and ordinal number words of the three languages, whole words (inflected where needed:
@@ -62,6 +64,7 @@ _NUMBER_WORDS = re.compile(
     r")(?!\w)",
     re.IGNORECASE | re.UNICODE,
 )
+
 
 def expected_type(question: str) -> AnswerType | None:
     """The answer type a question asks for, or None when its words do not say (what / why / how)."""
