@@ -69,10 +69,10 @@ Case = tuple[dict[str, Any], str, list[Hit]]  # row, retrieval query, hits
 
 
 def run(cases: list[Case], selector: SentenceWindowSelector, count_tokens: Callable[[str], int], k: int,
-        budget: int, neighbours: int, prior: float) -> dict[str, Any]:
+        budget: int, neighbours: int, prior: float, window: float) -> dict[str, Any]:
     # One selector for every setting, so its sentence-vector cache is kept.
     selector.budget, selector.neighbours = budget, neighbours
-    selector.rank_prior = prior
+    selector.rank_prior, selector.window_weight = prior, window
     found: dict[str, list[bool]] = {"all": [], "same-language": [], "cross-lingual": []}
     ans = tokens = 0
     for row, query, hits in cases:
@@ -83,7 +83,7 @@ def run(cases: list[Case], selector: SentenceWindowSelector, count_tokens: Calla
         ans += answer_in(row["answers"], text)
         tokens += count_tokens(text)
     n = len(cases)
-    return {"k": k, "budget": budget, "neighbours": neighbours, "prior": prior, "n": n,
+    return {"k": k, "budget": budget, "neighbours": neighbours, "prior": prior, "window": window, "n": n,
             "evidence": round(sum(found["all"]) / n, 3),
             "evidence_same": round(sum(found["same-language"]) / max(1, len(found["same-language"])), 3),
             "evidence_cross": round(sum(found["cross-lingual"]) / max(1, len(found["cross-lingual"])), 3),
@@ -96,29 +96,34 @@ def main() -> None:
     ap.add_argument("--budget", default="260,350", help="comma-separated token budgets")
     ap.add_argument("--neighbours", default="1")
     ap.add_argument("--prior", default="0.02", help="comma-separated weights of the passage-rank prior")
+    ap.add_argument("--window", default=None,
+                    help="comma-separated weights of the sentence-with-neighbours score (default: the setting's)")
     args = ap.parse_args()
     info = machine_info()
     rag = RAG(Settings.load())
     e = rag.embedder  # caches query vectors, so selection reuses retrieval's
     selector = SentenceWindowSelector(e.embed_queries, e.embed_documents, e.count_tokens,
                                       language_offsets=rag.store.language_offsets,
-                                      centering=rag.settings.language_centering)
+                                      centering=rag.settings.language_centering,
+                window_weight=rag.settings.window_weight)
     retriever = rag.retriever
     cases: list[Case] = []
     for r in read_jsonl(SEEDS_QA):
         if r.get("answerable") and r.get("evidence"):
             query = condense(r["question"], r.get("history") or []) or r["question"]
             cases.append((r, query, retriever.search(query, rag.settings.retrieve_depth)))
+    windows = [float(w) for w in (args.window or str(rag.settings.window_weight)).split(",")]
     results = []
     for k in map(int, args.k.split(",")):
         for budget in map(int, args.budget.split(",")):
             for nb in map(int, args.neighbours.split(",")):
                 for prior in map(float, args.prior.split(",")):
-                    res = run(cases, selector, rag.embedder.count_tokens, k, budget, nb, prior)
-                    print(res, flush=True)
-                    results.append(res)
-    cols = ["k", "budget", "neighbours", "prior", "n", "evidence", "evidence_same", "evidence_cross", "answer",
-            "tokens"]
+                    for window in windows:
+                        res = run(cases, selector, rag.embedder.count_tokens, k, budget, nb, prior, window)
+                        print(res, flush=True)
+                        results.append(res)
+    cols = ["k", "budget", "neighbours", "prior", "window", "n", "evidence", "evidence_same", "evidence_cross",
+            "answer", "tokens"]
     md = ["# Context recall of the sentence selector (seed questions, answerable)", "",
           f"Command: `{command_line()}`", "",
           "evidence = the row's evidence quote is in the selected text (>= 80% of its words); "

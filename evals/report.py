@@ -28,12 +28,12 @@ Metrics = dict[str, float | int | None]
 
 LANG_ORDER = ("az", "ru", "en")
 SETTINGS = ("same-language", "cross-lingual")
-KEY_METRICS = ("n", "accuracy", "token_f1", "abstention_precision", "abstention_recall", "language_match",
-               "recall@5", "mrr", "citation_precision", "citation_recall", "latency_total_p50",
+KEY_METRICS = ("n", "accuracy", "accuracy_in_language", "token_f1", "abstention_precision", "abstention_recall",
+               "language_match", "recall@5", "mrr", "citation_precision", "citation_recall", "latency_total_p50",
                "latency_total_p95")
-RATE_METRICS = {"accuracy", "token_f1", "list_item_recall", "abstention_precision", "abstention_recall",
-                "answerable_declined_rate", "unanswerable_declined_rate", "language_match", "recall@1",
-                "recall@3", "recall@5", "mrr", "citation_precision", "citation_recall"}
+RATE_METRICS = {"accuracy", "accuracy_in_language", "token_f1", "list_item_recall", "abstention_precision",
+                "abstention_recall", "answerable_declined_rate", "unanswerable_declined_rate", "language_match",
+                "recall@1", "recall@3", "recall@5", "mrr", "citation_precision", "citation_recall"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -100,6 +100,9 @@ def aggregate(scores: Sequence[Mapping[str, Any]]) -> Metrics:
         "n_answerable": len(answerable),
         "n_unanswerable": len(unanswerable),
         "accuracy": _mean(s["correct"] for s in answerable),
+        # A right name copied inside a passage-language answer scores as accurate; the asker may not
+        # be able to read it. This counts only answers that are right and in the asker's language.
+        "accuracy_in_language": _mean(bool(s["correct"] and s["language_ok"]) for s in answerable),
         "token_f1": _mean(s["f1"] for s in answerable),
         "list_item_recall": _mean(s["list_recall"] for s in answerable),
         "abstention_precision": _ratio(true_declines, len(declined)),
@@ -308,8 +311,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if report.get("by_direction"):
         out += ["## Per direction (question -> corpus)", "",
                 _table(list(report["by_direction"].items()), KEY_METRICS, markdown=True), ""]
-    tag_metrics = ("n", "accuracy", "token_f1", "answerable_declined_rate", "unanswerable_declined_rate",
-                   "language_match", "recall@5", "citation_precision")
+    tag_metrics = ("n", "accuracy", "accuracy_in_language", "token_f1", "answerable_declined_rate",
+                   "unanswerable_declined_rate", "language_match", "recall@5", "citation_precision")
     out += ["## Per tag", "", _table(list(report["by_tag"].items()), tag_metrics, markdown=True), ""]
     out += ["## Plots", "", "![accuracy by language](accuracy_by_language.png)", "",
             "![latency](latency.png)", ""]

@@ -68,6 +68,7 @@ class Settings:
     lexical_weight: float = 1.0
     top_k: int = 4  # passages given to the LLM
     context_tokens: int = 260  # budget for the sentences shown from those passages; 0 = whole chunks
+    window_weight: float = 0.0  # context selection: share of a sentence's score taken with its neighbours
     answer_language: str = "auto"  # auto | az | ru | en
     answer_format: str = "direct"  # direct = answer citing [n]; quote = copy the sentence first (measured worse)
     min_evidence: float = 0.3  # best raw cosine below which we abstain without calling the LLM (docs/answering.md)

@@ -95,3 +95,19 @@ def test_vector_cache_embeds_only_new_texts_and_drops_the_least_recent() -> None
     cache(["a", "ccc"])  # "bb" is now the least recent and is dropped
     cache(["a", "bb"])
     assert asked == [["a", "bb"], ["ccc"], ["bb"]]
+
+
+
+def test_window_weight_scores_sentences_with_their_neighbours_and_caches_them(embedder) -> None:
+    """With ``window_weight`` each sentence is also scored read with its neighbours (a sentence alone
+    often lacks its subject: "It will be held on 5-8 May"). The windows are embedded once, like the
+    sentences, and the answer sentence is still the one shown."""
+    counting = CountingEmbedder(embedder)
+    sel = SentenceWindowSelector(embedder.embed_queries, counting.embed_documents, embedder.count_tokens,
+                                 budget_tokens=60, neighbours=0, window_weight=0.7)
+    hits = [hit(AZ, "az", 0), hit(RU, "ru", 1)]
+    picked = sel("When is the second International Migration Review Forum?", hits)
+    assert "mayın 5-8-də" in " ".join(text for _, text in picked)
+    assert counting.embedded == 16  # 8 sentences + 8 windows (the first and last of a passage have one neighbour)
+    sel("Who was Azerbaijan's permanent representative to the UN?", hits)
+    assert counting.embedded == 16

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from evals.report import compare
+from evals.report import aggregate, compare, score_rows
 from evals.runner import read_predictions, run, score_only
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -130,7 +130,7 @@ def test_score_only_writes_report_files(tmp_path: Path) -> None:
     assert saved["overall"] == report["overall"]
     overall = report["overall"]
     assert overall["n"] == 4 and overall["n_answerable"] == 3  # the row without answers is not scored
-    assert overall["accuracy"] == 1.0
+    assert overall["accuracy"] == 1.0 and overall["accuracy_in_language"] == 1.0
     assert overall["abstention_precision"] == 1.0 and overall["abstention_recall"] == 1.0
     assert overall["recall@1"] == pytest.approx(1 / 3, abs=1e-3) and overall["recall@3"] == 1.0
     assert overall["citation_precision"] == 1.0 and overall["citation_recall"] == 1.0
@@ -141,6 +141,20 @@ def test_score_only_writes_report_files(tmp_path: Path) -> None:
     assert report["meta"]["models"]["llm"] == ["qwen-test"]
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## Worst questions" in md and "cross-lingual" in md
+
+
+def test_right_answer_in_the_wrong_language_counts_only_in_plain_accuracy() -> None:
+    rows = [{"id": "az-1", "lang": "az", "question": "Birinci forum harada keçirilib?", "answers": ["Nyu-York"],
+             "sources": ["a.txt"], "answerable": True, "tags": ["same-language"]},
+            {"id": "az-2", "lang": "az", "question": "Forum nə vaxt keçiriləcək?", "answers": ["mayın 5-8"],
+             "sources": ["a.txt"], "answerable": True, "tags": ["same-language"]}]
+    answers = {"az-1": "The first forum was held at the United Nations headquarters in Nyu-York [1].",
+               "az-2": "Forum mayın 5-8-də keçiriləcək [1]."}
+    preds = {rid: {"answer": text, "abstained": False, "citations": [{"n": 1, "source": "a.txt"}],
+                   "passages": [{"source": "a.txt"}], "timings": {}, "tokens": {}} for rid, text in answers.items()}
+    overall = aggregate(score_rows(rows, preds))
+    assert overall["accuracy"] == 1.0
+    assert overall["accuracy_in_language"] == 0.5
 
 
 def test_compare_mentions_changed_metric(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ class SentenceWindowSelector:
     def __init__(self, embed_query: EmbedQuery, embed_docs: EmbedDocs, count_tokens: CountTokens,
                  budget_tokens: int = 260, neighbours: int = 1,
                  language_offsets: LanguageOffsets | None = None, centering: float = 0.0,
-                 rank_prior: float = 0.02) -> None:
+                 rank_prior: float = 0.02, window_weight: float = 0.0) -> None:
         self.embed_query = embed_query
         self.embed_docs = embed_docs
         self.count_tokens = count_tokens
@@ -35,6 +35,7 @@ class SentenceWindowSelector:
         self.language_offsets = language_offsets
         self.centering = centering
         self.rank_prior = rank_prior
+        self.window_weight = window_weight
         # The same passages come back question after question about a topic, and embedding ~30
         # sentences is over a second of a 2-core machine's time per answer: ~60 MB of 768-d vectors.
         self._embed = VectorCache(embed_docs, max_items=20_000)
@@ -47,6 +48,12 @@ class SentenceWindowSelector:
         texts = [hits[i].chunk.text[slice(*spans[i][j])] for i, j in flat]
         q = self.embed_query([query])[0]
         scores = self._embed(texts) @ q
+        if self.window_weight > 0:
+            # A sentence alone often lacks its subject ("The event takes place on 5-8 May"): the
+            # sentence read with its neighbours says what it is about. See docs/retrieval.md.
+            windows = [hits[i].chunk.text[spans[i][max(0, j - 1)][0]:spans[i][min(len(spans[i]) - 1, j + 1)][1]]
+                       for i, j in flat]
+            scores = (1 - self.window_weight) * scores + self.window_weight * (self._embed(windows) @ q)
         # The same language-bias correction as retrieval (HybridRetriever._dense): without it the
         # budget goes to sentences in the question's language rather than to the answer. The rank
         # prior makes a sentence from a higher-ranked passage win ties.
