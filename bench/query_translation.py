@@ -36,7 +36,7 @@ from benchlib import (
     read_jsonl,
     write_results,
 )
-from context_recall import evidence_in
+from context_recall import Case, run
 
 from rag.answer.context import SentenceWindowSelector
 from rag.answer.language import NAMES, question_language
@@ -110,23 +110,20 @@ def main() -> None:
             translations[name][r["id"]] = [translate(llm, q, t) for t in NAMES if t != lang]
             seconds[name].append(time.perf_counter() - t0)
         for weight in map(float, args.weights.split(",")):
-            found: dict[str, list[bool]] = {"same": [], "cross": []}
-            whole = []
+            cases: list[Case] = []
             for r, q in zip(rows, queries, strict=True):
                 lists = [retriever.search(q, settings.retrieve_depth)]
                 if weight > 0:
                     lists += [retriever.search(t, settings.retrieve_depth) for t in translations[name][r["id"]]]
-                hits = fuse(lists, weight, settings.rrf_k, settings.retrieve_depth)
-                shown = "\n".join(t for _, t in selector(q, hits[: settings.top_k]))
-                kind = "cross" if "cross-lingual" in r.get("tags", []) else "same"
-                found[kind].append(evidence_in(r["evidence"], shown))
-                whole.append(evidence_in(r["evidence"], "\n".join(h.chunk.text for h in hits[: settings.top_k])))
-            n = len(rows)
-            res = {"llm": name, "weight": weight, "n": n,
-                   "evidence": round((sum(found["same"]) + sum(found["cross"])) / n, 3),
-                   "evidence_same": round(sum(found["same"]) / max(1, len(found["same"])), 3),
-                   "evidence_cross": round(sum(found["cross"]) / max(1, len(found["cross"])), 3),
-                   "whole_top_k": round(sum(whole) / n, 3),
+                cases.append((r, q, fuse(lists, weight, settings.rrf_k, settings.retrieve_depth)))
+            # The same counting as bench/context_recall.py; a budget of 100000 shows the whole chunks.
+            shown = run(cases, selector, e.count_tokens, settings.top_k, settings.context_tokens, 1,
+                        selector.rank_prior, settings.window_weight)
+            whole = run(cases, selector, e.count_tokens, settings.top_k, 100_000, 1, selector.rank_prior,
+                        settings.window_weight)
+            res = {"llm": name, "weight": weight, "n": shown["n"],
+                   **{k: shown[k] for k in ("evidence", "evidence_same", "evidence_cross")},
+                   "whole_top_k": whole["evidence"],
                    "translate_s_p50": round(statistics.median(seconds[name]), 2) if seconds[name] else None}
             print(res, flush=True)
             results.append(res)

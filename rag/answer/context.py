@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from rag.answer.verify import sentences
+from rag.answer.verify import sentences, window
 from rag.embedding import VectorCache
 from rag.types import Hit
 
@@ -51,8 +51,7 @@ class SentenceWindowSelector:
         if self.window_weight > 0:
             # A sentence alone often lacks its subject ("The event takes place on 5-8 May"): the
             # sentence read with its neighbours says what it is about. See docs/retrieval.md.
-            windows = [hits[i].chunk.text[spans[i][max(0, j - 1)][0]:spans[i][min(len(spans[i]) - 1, j + 1)][1]]
-                       for i, j in flat]
+            windows = [hits[i].chunk.text[slice(*window(spans[i], j))] for i, j in flat]
             scores = (1 - self.window_weight) * scores + self.window_weight * (self._embed(windows) @ q)
         # The same language-bias correction as retrieval (HybridRetriever._dense): without it the
         # budget goes to sentences in the question's language rather than to the answer. The rank
@@ -65,8 +64,8 @@ class SentenceWindowSelector:
         used = 0
         for k in order:
             i, j = flat[k]
-            window = [x for x in range(j - self.neighbours, j + self.neighbours + 1) if 0 <= x < len(spans[i])]
-            new = [x for x in window if x not in chosen.get(i, set())]
+            around = [x for x in range(j - self.neighbours, j + self.neighbours + 1) if 0 <= x < len(spans[i])]
+            new = [x for x in around if x not in chosen.get(i, set())]
             cost = sum(self.count_tokens(hits[i].chunk.text[slice(*spans[i][x])]) for x in new)
             if used + cost > self.budget and used > 0:
                 continue

@@ -95,6 +95,12 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def window(spans: Sequence[tuple[int, int]], i: int) -> tuple[int, int]:
+    """Sentence ``i`` with one neighbour on either side, as one span: the unit that says what a short
+    sentence is about ("It will be held on 5-8 May" needs the sentence before it)."""
+    return spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
+
+
 def support(claim: str, passage: str, similarity: Similarity | None = None, date: str | None = None) -> Support:
     """How well ``passage`` supports ``claim`` (0..1), and where.
 
@@ -111,11 +117,10 @@ def support(claim: str, passage: str, similarity: Similarity | None = None, date
         return Support(0.0, *spans[0])  # "The", "Yes": nothing that a passage could confirm
     windows = []
     for i, (s, e) in enumerate(spans):
-        lo, hi = spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
-        window = passage[lo:hi]
-        if claim_nums - (numbers(window) | _month_numbers(window)):
+        text = passage[slice(*window(spans, i))]
+        if claim_nums - (numbers(text) | _month_numbers(text)):
             continue  # a number the window does not contain: this window cannot support the claim
-        folded = [fold(w) for w in WORD_RE.findall(window)]
+        folded = [fold(w) for w in WORD_RE.findall(text)]
         lexical = sum(_word_match(w, folded) for w in words) / len(words) if words else 0.0
         own = passage[s:e]
         strength = len(claim_nums & (numbers(own) | _month_numbers(own)))  # prefer the sentence itself
