@@ -69,11 +69,12 @@ from benchlib import (
 )
 
 from rag.index.store import IndexStore, chunking_of
-from rag.ingest.chunking import chunk_document, chunk_id, split_sentences
+from rag.ingest.chunking import chunk_document, chunk_id
 from rag.ingest.documents import load_documents
 from rag.retrieve.retriever import HybridRetriever
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings
+from rag.text.sentences import split_sentences
 from rag.types import Chunk, Document, Section
 
 TARGET_P50_MS = 150.0

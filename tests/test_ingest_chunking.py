@@ -10,7 +10,7 @@ import pytest
 
 from rag.embedding import SentenceTransformerEmbedder
 from rag.ingest import chunk_document, load_documents
-from rag.ingest.chunking import split_sentences
+from rag.text.sentences import split_sentences
 from rag.types import Chunk, Document, Section
 
 MAX, OVERLAP = 160, 32

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from rag.langid import detect_language
+from rag.text.months import MONTHS
 
 NAMES = {"az": "Azerbaijani", "ru": "Russian", "en": "English"}
 
@@ -34,15 +35,6 @@ ABSTAIN_MARKERS = (
     "qeyd edilməyib",
     "göstərilməyib",
 )
-
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"],
-    "az": ["yanvar", "fevral", "mart", "aprel", "may", "iyun", "iyul", "avqust", "sentyabr", "oktyabr",
-           "noyabr", "dekabr"],
-    "ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-           "октября", "ноября", "декабря"],
-}
 
 
 def month_table() -> str:
