@@ -2,6 +2,11 @@
 
 Flags override ``RAG_*`` environment variables, which override defaults (see rag.settings).
 Errors the user can fix are printed as one message with the fixing command, never a traceback.
+
+``serve`` (the web chat in ``ui/``) and ``eval`` (the evaluation in ``evals/``) are users of this
+library, not parts of it: their flags are declared here, but the code that runs them is found at
+dispatch time through the ``rag_chat.commands`` entry-point group declared in pyproject.toml, so
+nothing under ``rag/`` imports ``ui`` or ``evals``.
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rag.errors import RagError
-from rag.settings import Settings
+from rag.settings import ANSWER_FORMATS, ANSWER_LANGUAGES, Settings
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -28,9 +34,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--llm-api-model", dest="llm_api_model", help="model name to request from --llm-url")
     g.add_argument("--threads", dest="n_threads", type=int, help="CPU threads for the models")
     g.add_argument("--top-k", dest="top_k", type=int, help="passages given to the LLM")
-    g.add_argument("--language", dest="answer_language", choices=["auto", "az", "ru", "en"],
+    g.add_argument("--language", dest="answer_language", choices=ANSWER_LANGUAGES,
                    help="answer language (default: the question's)")
-    g.add_argument("--answer-format", dest="answer_format", choices=["quote", "direct"],
+    g.add_argument("--answer-format", dest="answer_format", choices=ANSWER_FORMATS,
                    help="direct: answer citing [n] (default); quote: copy the supporting sentence first "
                         "(measured worse)")
     g.add_argument("--context-tokens", dest="context_tokens", type=int,
@@ -92,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMMAND_GROUP = "rag_chat.commands"  # entry points: name -> callable(settings, args) -> exit code
+Command = Callable[[Settings, argparse.Namespace], int]
+
 SETTING_KEYS = ("index_dir", "cache_dir", "llm", "embedder", "llm_url", "llm_api_model", "n_threads",
                 "top_k", "context_tokens", "answer_language", "answer_format", "prompt_lookup")
 
@@ -118,15 +127,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.command == "models":
         return _models(args, settings)
-    if args.command == "serve":
-        from ui.app import serve
-
-        serve(settings, host=args.host, port=args.port)
-        return 0
-    if args.command == "eval":
-        from evals.runner import run_eval
-
-        return run_eval(settings, args)
+    if args.command in ("serve", "eval"):
+        return installed_command(args.command)(settings, args)
 
     from rag.pipeline import RAG
 
@@ -150,6 +152,15 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "ask":
         return _ask(rag, args)
     raise AssertionError(args.command)
+
+
+def installed_command(name: str) -> Command:
+    """The ``rag_chat.commands`` entry point called ``name`` (loaded only when that command runs)."""
+    found = [ep for ep in entry_points(group=COMMAND_GROUP) if ep.name == name]
+    if not found:
+        raise RagError(f"the '{name}' command is not installed (no '{name}' entry point in the "
+                       f"'{COMMAND_GROUP}' group)", fix="pip install -e . from the project folder (or bash .ci/setup)")
+    return cast(Command, found[0].load())
 
 
 def _ask(rag: Any, args: argparse.Namespace) -> int:

@@ -145,7 +145,7 @@ class RAG:
                 e.embed_queries, e.embed_documents, e.count_tokens, budget_tokens=self.settings.context_tokens,
                 language_offsets=lambda q: self.store.language_offsets(q),
                 centering=self.settings.language_centering,
-                window_weight=self.settings.window_weight)
+                window_weight=self.settings.window_weight, rank_prior=self.settings.context_rank_prior)
         spec = CATALOG.get(self.settings.llm)
         return Answerer(self.llm, self.settings, similarity=self.embedder.similarity, selector=selector,
                         repeat_question=spec.repeat_question if spec is not None else True)

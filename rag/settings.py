@@ -12,13 +12,19 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast, get_args, get_origin, get_type_hints
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _xdg(var: str, fallback: str) -> Path:
     return Path(os.environ.get(var) or Path.home() / fallback)
+
+
+AnswerLanguage = Literal["auto", "az", "ru", "en"]
+AnswerFormat = Literal["direct", "quote"]
+ANSWER_LANGUAGES: tuple[str, ...] = get_args(AnswerLanguage)
+ANSWER_FORMATS: tuple[str, ...] = get_args(AnswerFormat)
 
 
 def default_cache_dir() -> Path:
@@ -51,7 +57,7 @@ class Settings:
     temperature: float = 0.0
     max_answer_tokens: int = 200
     timeout_s: float = 120.0  # answer generation stops here and returns what it has
-    prompt_lookup: bool = False  # llama.cpp prompt-lookup decoding; measured slower on 2 cores (session 3)
+    prompt_lookup: bool = False  # llama.cpp prompt-lookup decoding; measured slower on 2 cores (docs/experiments.md)
 
     # Ingestion.
     chunk_tokens: int = 160
@@ -66,12 +72,27 @@ class Settings:
     dense_weight: float = 1.0
     language_centering: float = 0.5  # share of the query's similarity to each language's mean removed
     lexical_weight: float = 1.0
+    # Minimum IDF-weighted share of the query a chunk must contain to count as a lexical match
+    # (``rag.index.lexical.LexicalIndex.search``). Measured with hybrid retrieval over the 60 seed
+    # paragraphs (hit@1):
+    #   23 cross-lingual questions (answer in another language): dense alone 15; hybrid with no
+    #     threshold 9 (lexical noise outvoted dense), 0.2 -> 13, 0.3 / 0.4 / 0.5 -> 15;
+    #   25 same-language questions: dense 19, lexical 22, hybrid with no threshold 22, 0.3 -> 23.
+    # Re-measured on the full seed eval (124 answerable questions, bench/retrieval_recall.py --only seeds),
+    # hybrid R@1 overall / en cross-lingual / ru cross-lingual / az same-language (dense alone: 0.69 /
+    # 0.58 / 0.50 / 0.88): 0.3 -> 0.61 / 0.45 / 0.29 / 0.91; 0.5 -> 0.69 / 0.58 / 0.43 / 0.94;
+    # 0.6 -> 0.70 / 0.58 / 0.50 / 0.94; 0.7 -> 0.69 / 0.58 / 0.50 / 0.91. XQuAD ru->ru 0.98 at 0.6 (dense
+    # 0.97). 0.6 is the only value at which hybrid is at least as good as dense in every group.
+    lexical_min_coverage: float = 0.6
     top_k: int = 4  # passages given to the LLM
     context_tokens: int = 260  # budget for the sentences shown from those passages; 0 = whole chunks
     window_weight: float = 0.0  # context selection: share of a sentence's score taken with its neighbours
-    answer_language: str = "auto"  # auto | az | ru | en
-    answer_format: str = "direct"  # direct = answer citing [n]; quote = copy the sentence first (measured worse)
+    context_rank_prior: float = 0.02  # context selection: bonus / (1 + rank) so higher-ranked passages win ties
+    answer_language: AnswerLanguage = "auto"  # "auto" = the question's language
+    answer_format: AnswerFormat = "direct"  # direct = answer citing [n]; quote = copy the sentence first (worse)
     min_evidence: float = 0.3  # best raw cosine below which we abstain without calling the LLM (docs/answering.md)
+    support_threshold: float = 0.55  # direct format: a citation stays when its passage supports the claim this well
+    quote_min_match: float = 0.6  # quote format: share of the quote found in one sentence window of a passage
 
     def replace(self, **overrides: Any) -> Settings:
         """Copy with overrides; ``None`` values are ignored so CLI flags can be passed through as-is."""
@@ -81,6 +102,11 @@ class Settings:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         current = {f.name: getattr(self, f.name) for f in fields(self)}
         current.update({k: _coerce(type(current[k]), v) for k, v in clean.items()})
+        hints = get_type_hints(Settings)
+        for k in clean:
+            allowed = get_args(hints[k]) if get_origin(hints[k]) is Literal else ()
+            if allowed and current[k] not in allowed:
+                raise ValueError(f"{k} must be one of {', '.join(allowed)}, got {current[k]!r}")
         return Settings(**current)
 
     @classmethod

@@ -26,3 +26,12 @@ def test_bad_values_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings.load()
     with pytest.raises(ValueError, match="unknown setting"):
         Settings().replace(nonsense=1)
+
+
+def test_closed_sets_reject_other_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings.load(answer_language="ru").answer_language == "ru"
+    monkeypatch.setenv("RAG_ANSWER_FORMAT", "essay")
+    with pytest.raises(ValueError, match="answer_format must be one of direct, quote, got 'essay'"):
+        Settings.load()
+    with pytest.raises(ValueError, match="answer_language must be one of"):
+        Settings().replace(answer_language="fr")

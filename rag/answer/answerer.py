@@ -51,13 +51,13 @@ def _visible(text: str, quoting: bool) -> str:
 
 class Answerer:
     def __init__(self, llm: LLM, settings: Settings, similarity: Similarity | None = None,
-                 support_threshold: float = 0.55, selector: Selector | None = None,
+                 support_threshold: float | None = None, selector: Selector | None = None,
                  repeat_question: bool = True) -> None:
         self.llm = llm
         self.selector = selector
         self.settings = settings
         self.similarity = similarity
-        self.support_threshold = support_threshold
+        self.support_threshold = settings.support_threshold if support_threshold is None else support_threshold
         self.repeat_question = repeat_question
 
     def stream(
@@ -124,7 +124,8 @@ class Answerer:
         if is_abstention(raw) or (reply is not None and is_abstention(reply.answer)):
             return self._abstain(result, "the model found no answer in the passages", t0)
         if reply is not None:
-            checked = verify_quoted(reply, given, question=result.question)
+            checked = verify_quoted(reply, given, question=result.question,
+                                    min_match=self.settings.quote_min_match)
         else:
             checked = verify(raw, given, threshold=self.support_threshold, similarity=self.similarity,
                              question=result.question)

@@ -14,6 +14,7 @@ import numpy as np
 
 from rag.answer.verify import sentences, window
 from rag.embedding import VectorCache
+from rag.settings import Settings
 from rag.types import Hit
 
 EmbedQuery = Callable[[Sequence[str]], np.ndarray]
@@ -26,7 +27,7 @@ class SentenceWindowSelector:
     def __init__(self, embed_query: EmbedQuery, embed_docs: EmbedDocs, count_tokens: CountTokens,
                  budget_tokens: int = 260, neighbours: int = 1,
                  language_offsets: LanguageOffsets | None = None, centering: float = 0.0,
-                 rank_prior: float = 0.02, window_weight: float = 0.0) -> None:
+                 rank_prior: float = Settings.context_rank_prior, window_weight: float = 0.0) -> None:
         self.embed_query = embed_query
         self.embed_docs = embed_docs
         self.count_tokens = count_tokens

@@ -27,11 +27,11 @@ from rag.answer.verify import (
     numbers,
     sentences,
 )
+from rag.settings import Settings
 from rag.types import Hit
 
 QUOTE_LABEL = re.compile(r"^\W*(?:quote|цитата|sitat)\s*(?:\[\d+\])?\s*:?", re.I)
 ANSWER_LABEL = re.compile(r"(?:^|\n)\W*(?:answer|ответ|cavab)\s*:\s*", re.I)
-MIN_QUOTE_MATCH = 0.6  # share of the quote found in one sentence window of a passage
 
 
 @dataclass
@@ -78,7 +78,8 @@ def _match_share(quote: str, window: str) -> float:
     return sum(b.size for b in blocks if b.size >= 4) / len(quote)
 
 
-def locate(quote: str, passages: Sequence[Hit], prefer: Sequence[int] = ()) -> Located | None:
+def locate(quote: str, passages: Sequence[Hit], prefer: Sequence[int] = (),
+           min_match: float = Settings.quote_min_match) -> Located | None:
     """The passage and sentence span the quote was copied from, if any matches well enough.
 
     The cited passages are tried first; any other given passage may win if it matches clearly better
@@ -103,7 +104,7 @@ def locate(quote: str, passages: Sequence[Hit], prefer: Sequence[int] = ()) -> L
                 rank = score + (0.02 if n in prefer else 0.0) - 0.001 * width
                 if best is None or rank > best_rank:
                     best, best_rank = Located(n, Support(round(score, 3), lo, hi)), rank
-    return best if best is not None and best.support.score >= MIN_QUOTE_MATCH else None
+    return best if best is not None and best.support.score >= min_match else None
 
 
 def numbers_grounded(answer: str, passage: str, span: Support, date: str | None) -> bool:
@@ -117,7 +118,8 @@ def numbers_grounded(answer: str, passage: str, span: Support, date: str | None)
     return not (needed - (numbers(window) | _month_numbers(window)))
 
 
-def verify_quoted(reply: QuoteReply, passages: Sequence[Hit], *, question: str = "") -> Verification:
+def verify_quoted(reply: QuoteReply, passages: Sequence[Hit], *, question: str = "",
+                  min_match: float = Settings.quote_min_match) -> Verification:
     """Cite the passage the quote was copied from; reject answers the quote cannot carry.
 
     The answer stands only if its quote is found in a given passage and every number of the answer
@@ -132,7 +134,7 @@ def verify_quoted(reply: QuoteReply, passages: Sequence[Hit], *, question: str =
     asked = {fold(w) for w in WORD_RE.findall(question)}
     if asked and _echoes(claim, asked):
         return Verification([], claim, [f"only repeats the question: {claim[:80]}"])
-    found = locate(reply.quote, passages, prefer=reply.cited + in_answer)
+    found = locate(reply.quote, passages, prefer=reply.cited + in_answer, min_match=min_match)
     if found is None:
         return Verification([], claim, [f"quote not found in any given passage: {reply.quote[:80]}"])
     hit = passages[found.n - 1]

@@ -27,7 +27,7 @@ Tokenisation decisions (each one was checked against the seed texts; see tests/t
 A query's language is a guess and often differs from the passage's, so ``query_tokens`` tokenises the
 query under all three languages' rules and takes the union: an English question with an
 Azerbaijani name still matches the az passage's stems. Because that union also matches incidental
-words across languages, a chunk only counts as a lexical hit when it covers ``MIN_COVERAGE`` of the
+words across languages, a chunk only counts as a lexical hit when it covers ``Settings.lexical_min_coverage`` of the
 query's IDF weight (see ``LexicalIndex.search``); otherwise BM25 noise outvotes dense retrieval on
 cross-lingual questions.
 """
@@ -47,6 +47,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from rag.settings import Settings
 from rag.types import LANGS
 
 # Bump when tokenisation changes: token lists cached in an index are then recomputed on load.
@@ -127,17 +128,6 @@ STOPWORDS: dict[str, frozenset[str]] = {lang: _folded_stopwords(lang) for lang i
 # smaller version of that comparison as a regression test.
 AZ_PREFIX = 5
 
-# Minimum IDF-weighted share of the query a chunk must contain to count as a lexical match (see
-# ``LexicalIndex.search``). Measured with hybrid retrieval over the 60 seed paragraphs (hit@1):
-#   23 cross-lingual questions (answer in another language): dense alone 15; hybrid with no
-#     threshold 9 (lexical noise outvoted dense), 0.2 -> 13, 0.3 / 0.4 / 0.5 -> 15;
-#   25 same-language questions: dense 19, lexical 22, hybrid with no threshold 22, 0.3 -> 23.
-# Re-measured on the full seed eval (124 answerable questions, bench/retrieval_recall.py --only seeds),
-# hybrid R@1 overall / en cross-lingual / ru cross-lingual / az same-language (dense alone: 0.69 /
-# 0.58 / 0.50 / 0.88): 0.3 -> 0.61 / 0.45 / 0.29 / 0.91; 0.5 -> 0.69 / 0.58 / 0.43 / 0.94;
-# 0.6 -> 0.70 / 0.58 / 0.50 / 0.94; 0.7 -> 0.69 / 0.58 / 0.50 / 0.91. XQuAD ru->ru 0.98 at 0.6 (dense
-# 0.97). 0.6 is the only value at which hybrid is at least as good as dense in every group.
-MIN_COVERAGE = 0.6
 
 
 def _stem_latin(tokens: list[str], lang: str) -> list[str]:
@@ -326,11 +316,11 @@ class LexicalIndex:
         cross-lingual question ("Abdulla Shahid meeting" against a Russian passage) shares only
         incidental words ("meeting", "BMT", "keçirilib") with same-script passages, and plain BM25
         ranks those first; fused with dense ranks, that noise cost more than lexical search added
-        (seed-paragraph eval, see ``MIN_COVERAGE``). Ties are broken by index order.
+        (seed-paragraph eval, see ``Settings.lexical_min_coverage``). Ties are broken by index order.
         """
         if self._bm25 is None or k <= 0:
             return []
-        threshold = MIN_COVERAGE if min_coverage is None else min_coverage
+        threshold = Settings.lexical_min_coverage if min_coverage is None else min_coverage
         rule_sets = _rule_terms(query, lang)
         vocab = self._bm25.vocab_dict
         n_docs = len(self._ids)

@@ -501,10 +501,12 @@ class IndexStore:
         q = np.asarray(query_vec, dtype=np.float32).reshape(-1)
         return {lang: float(mean @ q) for lang, mean in self._state.lang_means.items()}
 
-    def search_lexical(self, query: str, lang: str, k: int) -> list[tuple[Chunk, float]]:
+    def search_lexical(self, query: str, lang: str, k: int, *, min_coverage: float | None = None
+                       ) -> list[tuple[Chunk, float]]:
         """Top ``k`` chunks by BM25 (see ``rag.index.lexical`` for how the query is tokenised)."""
         st = self._state
-        return [(st.chunks[st.row_of[cid]], score) for cid, score in st.lexical.search(query, lang, k)]
+        return [(st.chunks[st.row_of[cid]], score)
+                for cid, score in st.lexical.search(query, lang, k, min_coverage=min_coverage)]
 
     # -- writing ----------------------------------------------------------------------------------
 

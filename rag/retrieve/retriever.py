@@ -75,7 +75,8 @@ class HybridRetriever:
                 c.dense_rank, c.dense_score = rank, score
                 c.score += dense_w / (s.rrf_k + rank)
         if use_lexical:
-            for rank, (chunk, score) in enumerate(self.store.search_lexical(query, lang or "", depth),
+            for rank, (chunk, score) in enumerate(self.store.search_lexical(query, lang or "", depth,
+                                                                            min_coverage=s.lexical_min_coverage),
                                                   start=1):
                 c = cands.setdefault(chunk.id, _Candidate(chunk))
                 c.lexical_rank, c.lexical_score = rank, score
