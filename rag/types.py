@@ -32,7 +32,7 @@ class Document:
     content_hash: str  # sha256 of the raw file bytes: unchanged file -> nothing to do
     title: str = ""
     date: str | None = None  # ISO yyyy-mm-dd when the text states one
-    lang: str = "unknown"  # dominant language
+    lang: str = "unknown"  # languages with >= 20% of the text, largest first: "az", or mixed "az+en"
     sections: list[Section] = field(default_factory=list)
 
 

@@ -104,7 +104,7 @@ def test_seed_metadata(seed_docs: dict[str, Document]) -> None:
 
 def test_seed_languages_and_sections(seed_docs: dict[str, Document]) -> None:
     assert {k: d.lang for k, d in seed_docs.items()} == {
-        "000": "az", "001": "az", "002": "ru", "003": "az", "004": "az",
+        "000": "az", "001": "az", "002": "ru", "003": "az+en", "004": "az",
     }
     doc = seed_docs["003"]
     assert [s.lang for s in doc.sections] == ["en", "az"]

@@ -59,10 +59,12 @@ _UPPER = "A-ZА-ЯЁƏÜÖŞÇĞİ"
 _BYLINE = re.compile(rf"^(?:(?:[{_UPPER}]\.\s?){{1,2}}[{_UPPER}][\w'’-]+|(?:by|author|müəllif|автор)\b.*)$", re.I)
 
 
-def clean_text(text: str, *, web: bool = True) -> str:
-    """Cleaned text: paragraphs joined by one blank line. ``web`` selects the page-furniture rules."""
+def clean_text(text: str, *, web: bool = True, markup: bool | None = None) -> str:
+    """Cleaned text: paragraphs joined by one blank line. ``web`` selects the page-furniture rules;
+    ``markup`` (default: same as ``web``) strips leftover tags and entities, which only a text copy
+    of a page can hold: text extracted from parsed HTML shows "<script>" only where the page does."""
     text = _CONTROL.sub("", _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
-    if web:
+    if web if markup is None else markup:
         text = _TAG.sub(" ", _SCRIPT_BLOCK.sub(" ", html.unescape(text)))
     paras: list[str] = []
     for raw in text.split("\n"):

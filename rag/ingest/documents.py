@@ -16,21 +16,27 @@ from tqdm import tqdm
 from rag.errors import InputError
 from rag.ingest.clean import clean_text
 from rag.ingest.loaders import FileRejectedError, RawDocument, iter_source_files, load_file
-from rag.ingest.metadata import extract_date, extract_title
+from rag.ingest.metadata import extract_date, extract_dateline, extract_title
 from rag.langid import UNKNOWN, detect_language
 from rag.types import Document, Section
 
 log = logging.getLogger("rag.ingest")
 
 WEB_KINDS = {"text", "markdown", "html"}  # page copies: apply the web-furniture rules
+# Plain-text copies of pages may still hold tags; HTML was parsed already, so any "<script>" left in its
+# text is text the page shows as words and must stay.
+MARKUP_KINDS = {"text", "markdown"}
 MIN_DETECT_CHARS = 40  # shorter paragraphs (headlines, datelines, bylines) are too short to trust lingua
+MIXED_SHARE = 0.2  # a second language with at least this share of the text makes the document "az+en"
 
 
 def build_document(raw: RawDocument) -> Document:
     """Clean one loaded file. The date is read before cleaning (see ``metadata``); raises
     ``FileRejectedError`` when nothing but boilerplate was in the file."""
-    date = extract_date(raw.text)
-    text = clean_text(raw.text, web=raw.kind in WEB_KINDS)
+    # Where a publication date stands: the file's metadata, else the page header (web copies), else
+    # only a short dateline at the top (PDF, DOCX: their body dates are events, not publication).
+    date = raw.date or (extract_date(raw.text) if raw.kind in WEB_KINDS else extract_dateline(raw.text))
+    text = clean_text(raw.text, web=raw.kind in WEB_KINDS, markup=raw.kind in MARKUP_KINDS)
     if not text.strip():
         raise FileRejectedError(raw.source, "no text left after removing boilerplate")
     sections = _sections(text)
@@ -38,13 +44,15 @@ def build_document(raw: RawDocument) -> Document:
     for s in sections:
         chars[s.lang] = chars.get(s.lang, 0) + (s.end - s.start)
     known = {k: v for k, v in chars.items() if k != UNKNOWN}
-    lang = max(known, key=lambda k: known[k]) if known else UNKNOWN
+    ranked = sorted(known, key=lambda k: -known[k])
+    total = sum(known.values())
+    lang = "+".join(k for k in ranked if known[k] >= MIXED_SHARE * total) if ranked else UNKNOWN
     return Document(
         source=raw.source,
         path=str(raw.path),
         text=text,
         content_hash=raw.content_hash,
-        title=extract_title(text) or Path(raw.source).stem,
+        title=raw.title or extract_title(text) or Path(raw.source).stem,
         date=date,
         lang=lang,
         sections=sections,

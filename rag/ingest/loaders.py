@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import InputError
+from rag.ingest.file_meta import FileMeta, clean_title, html_meta, iso_date, pdf_meta
 
 if TYPE_CHECKING:
     from docx.table import Table
@@ -46,6 +47,8 @@ class RawDocument:
     text: str
     content_hash: str  # sha256 hex of the raw bytes
     kind: str  # "text" | "markdown" | "html" | "pdf" | "docx"
+    title: str = ""  # from the file's own metadata (HTML <title>, PDF/DOCX properties), when it has one
+    date: str | None = None  # ISO publication date from the file's metadata, when it has one
 
 
 def iter_source_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
@@ -111,19 +114,21 @@ def load_file(path: Path, source: str, max_bytes: int) -> RawDocument:
         raise FileRejectedError(source, "empty file")
 
     kind = KINDS[suffix]
+    meta = FileMeta()
     if suffix in TEXT_SUFFIXES:
         text = _decode_text(data, source)
     elif suffix in HTML_SUFFIXES:
         text = _html_text(data, source)
+        meta = html_meta(data)
     elif suffix == ".pdf":
-        text = _pdf_text(data, source)
+        text, meta = _pdf_text(data, source)
     else:
-        text = _docx_text(data, source)
+        text, meta = _docx_text(data, source)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise FileRejectedError(source, "no text in file")
-    return RawDocument(path=path, source=source, text=text,
-                       content_hash=hashlib.sha256(data).hexdigest(), kind=kind)
+    return RawDocument(path=path, source=source, text=text, content_hash=hashlib.sha256(data).hexdigest(),
+                       kind=kind, title=meta.title, date=meta.date)
 
 
 def _mb(n: int) -> str:
@@ -227,7 +232,7 @@ def _strip_html(data: bytes, source: str) -> str:
 # --- PDF ------------------------------------------------------------------------------------------
 
 
-def _pdf_text(data: bytes, source: str) -> str:
+def _pdf_text(data: bytes, source: str) -> tuple[str, FileMeta]:
     from pypdf import PdfReader
 
     # pypdf logs repairs ("EOF marker not found") without naming the file; we report the outcome ourselves.
@@ -254,7 +259,7 @@ def _pdf_text(data: bytes, source: str) -> str:
     if not text.strip():
         raise FileRejectedError(source, "PDF has no extractable text (scanned images?)",
                                 fix="run OCR on it first (e.g. ocrmypdf) and add the result")
-    return text
+    return text, pdf_meta(reader)
 
 
 _PARA_END = re.compile(r"[.!?:…»\"”)]$")
@@ -292,7 +297,7 @@ def _reflow(page_text: str) -> str:
 # --- DOCX -----------------------------------------------------------------------------------------
 
 
-def _docx_text(data: bytes, source: str) -> str:
+def _docx_text(data: bytes, source: str) -> tuple[str, FileMeta]:
     import docx
     from docx.table import Table
 
@@ -309,7 +314,8 @@ def _docx_text(data: bytes, source: str) -> str:
     text = "\n".join(ln.strip() for ln in lines if ln.strip())
     if not text:
         raise FileRejectedError(source, "DOCX has no text")
-    return text
+    props = document.core_properties
+    return text, FileMeta(clean_title(props.title or ""), iso_date(props.created))
 
 
 def _table_rows(table: Table) -> list[str]:

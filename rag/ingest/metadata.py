@@ -95,6 +95,17 @@ def extract_date(text: str) -> str | None:
     return dates[0].iso if dates else None
 
 
+def extract_dateline(text: str, lines_checked: int = 6, max_chars: int = 60) -> str | None:
+    """ISO date of a short dateline near the top ("21 May 2022", "Baku, 23.05.2018"), and nothing else:
+    for PDF and DOCX, where the body's first paragraphs are full of event dates that are not the
+    publication date."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    for line in lines[:lines_checked]:
+        if len(line) <= max_chars and (dates := find_dates(line)):
+            return dates[0].iso
+    return None
+
+
 _LEADING_LABEL = re.compile(r"^(?:#+\s*|[-*•]\s+)")
 _DATE_LABEL = re.compile(r"^(?:date|tarix|дата)\s*:?\s*$", re.I)
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
