@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the web chat")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                       help="start listening before the models are loaded (the first question pays)")
     _common(serve)
     return parser
 
@@ -164,34 +166,33 @@ def installed_command(name: str) -> Command:
 
 
 def _ask(rag: Any, args: argparse.Namespace) -> int:
+    """Stream provisionally on a terminal, then print the verified answer once; piped or ``--json``
+    output gets only the verified answer (nothing printed is ever taken back)."""
     from rag.answer.answerer import Done, Token
+    from rag.answer.language import question_language
+    from rag.terminal import ProvisionalLine, format_answer, is_tty
 
     history = json.loads(args.history.read_text(encoding="utf-8")) if args.history else []
     rag.ensure_index(progress=not args.json)
+    preview = None
+    if not args.json and is_tty(sys.stdout):
+        preview = ProvisionalLine(sys.stdout, question_language(args.question, rag.settings.answer_language))
     answer = None
-    streamed = False
-    for event in rag.ask_stream(args.question, history=history):
-        if isinstance(event, Token) and not args.json:
-            print(event.text, end="", flush=True)
-            streamed = True
-        elif isinstance(event, Done):
-            answer = event.answer
+    try:
+        for event in rag.ask_stream(args.question, history=history):
+            if isinstance(event, Token) and preview is not None:
+                preview.add(event.text)
+            elif isinstance(event, Done):
+                answer = event.answer
+    finally:
+        withdrawn = bool(preview and preview.text.strip())
+        if preview is not None:
+            preview.clear()
     assert answer is not None
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
-    if streamed:
-        print("\n")
-    # The verified answer may differ from the streamed preview (unsupported citations removed).
-    print(answer.answer)
-    if answer.citations:
-        print()
-        for c in answer.citations:
-            print(f"[{c.n}] {c.source}: \u201c{c.quote[:160]}\u201d")
-    elif answer.abstained and answer.passages:
-        print("\nClosest passages:")
-        for i, h in enumerate(answer.passages[:3], 1):
-            print(f"  {i}. {h.chunk.source}: {h.chunk.text[:120]}…")
+    print(format_answer(answer, withdrawn=withdrawn and answer.abstained))
     return 0
 
 

@@ -49,6 +49,9 @@ class LazyEmbedder:
         self.fingerprint = folder_fingerprint(path)
         self._model: SentenceTransformerEmbedder | None = None
         self._lock = threading.Lock()
+        # Several chat users may embed at once (server slots); a fast tokenizer used from two threads
+        # fails ("Already borrowed"), and two torch calls on 2 cores only slow each other down.
+        self._use = threading.RLock()
         # Retrieval and sentence selection embed the same question: the second time is free.
         self._queries = VectorCache(lambda texts: self.model.embed_queries(texts), max_items=256)
         self.dim = self._dim_from_config() or self.model.dim
@@ -77,13 +80,16 @@ class LazyEmbedder:
             return self._model
 
     def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        return self.model.embed_documents(texts, progress=progress)
+        with self._use:
+            return self.model.embed_documents(texts, progress=progress)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._queries(texts) if texts else self.model.embed_queries(texts)
+        with self._use:
+            return self._queries(texts) if texts else self.model.embed_queries(texts)
 
     def count_tokens(self, text: str) -> int:
-        return self.model.count_tokens(text)
+        with self._use:
+            return self.model.count_tokens(text)
 
     def similarity(self, text: str, others: Sequence[str]) -> list[float]:
         vecs = self.embed_documents([text, *others])
@@ -184,6 +190,25 @@ class RAG:
             log.warning("no index yet in %s: indexing %s first", self.settings.index_dir, self.settings.seeds_dir)
             report = self.ingest([self.settings.seeds_dir], progress=progress)
             log.warning(report.summary())
+
+    def warm_up(self) -> dict[str, float]:
+        """Load and run the embedder, the index and the LLM once (seconds per step), so the first
+        person to ask does not wait for model loading: ``rag serve`` calls this before it listens."""
+        took: dict[str, float] = {}
+        t0 = time.perf_counter()
+        self.embedder.embed_queries(["warm-up"])
+        took["embedder"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        _, hits, _ = self.retrieve("warm-up question")
+        selector = self.answerer.selector
+        if selector is not None and hits:
+            selector("warm-up question", hits[: self.settings.top_k])
+        took["index"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        for _ in self.llm.stream_chat([{"role": "user", "content": "Hi"}], max_tokens=1):
+            pass
+        took["llm"] = round(time.perf_counter() - t0, 3)
+        return took
 
     def ingest(self, paths: Sequence[Path], *, sync: bool = False, rebuild: bool = False,
                progress: bool = True) -> IngestReport:

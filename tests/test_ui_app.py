@@ -18,15 +18,24 @@ from rag.pipeline import validate_question
 from rag.settings import Settings
 from rag.types import Answer, Chunk, Citation, Hit
 from ui.app import build_app
+from ui.gradio_i18n import CANCELLED
 from ui.handlers import Handlers, new_session
 from ui.models import RagPool
+from ui.queue import Gate
 
 PASSAGE = "Bildirilib ki, tədbir mayın 5-8-də keçiriləcək ikinci Forum. <b>x</b>"
 
 
 @dataclass
+class FakeApply:
+    added_chunks: int = 3
+
+
+@dataclass
 class FakeReport:
     skipped: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    apply: FakeApply = field(default_factory=FakeApply)
 
     def summary(self) -> str:
         return "ingest: 1 files"
@@ -35,9 +44,10 @@ class FakeReport:
 class FakeRag:
     """The slice of rag.pipeline.RAG the UI uses."""
 
-    def __init__(self, settings: Settings, error: Exception | None = None) -> None:
+    def __init__(self, settings: Settings, error: Exception | None = None, abstain: bool = False) -> None:
         self.settings = settings
         self.error = error
+        self.abstain = abstain
         self.asked: list[dict[str, Any]] = []
         self.ingested: list[Path] = []
         self.docs = [{"source": "000.txt", "title": "Seed <i>t</i>", "date": "2026-02-11", "lang": "az"}]
@@ -57,8 +67,15 @@ class FakeRag:
         yield Token("5-8 May [1].")
         chunk = Chunk(id="c1", source="000.txt", text=PASSAGE, start=0, end=len(PASSAGE), lang="az",
                       ordinal=0, title="Seed", date="2026-02-11")
-        cit = Citation(n=1, source="000.txt", chunk_id="c1", text=PASSAGE, start=0, end=10,
-                       quote="tədbir mayın 5-8-də keçiriləcək", verified=True, support=0.8)
+        if self.abstain:
+            yield Done(Answer(question=question, answer="The documents do not say.", language="en",
+                              abstained=True, passages=[Hit(chunk=chunk, score=0.03)], model="fake",
+                              warnings=["abstained: no citation in the answer is supported by its passage"]))
+            return
+        quote = "tədbir mayın 5-8-də keçiriləcək"
+        at = PASSAGE.index(quote)
+        cit = Citation(n=1, source="000.txt", chunk_id="c1", text=PASSAGE, start=at, end=at + len(quote),
+                       quote=quote, verified=True, support=0.8)
         yield Done(Answer(question=question, answer="It is on 5-8 May [1].", language="en", citations=[cit],
                           passages=[Hit(chunk=chunk, score=0.03)], rewritten_query=None, model="fake"))
 
@@ -68,8 +85,9 @@ class FakeRag:
     def ingest(self, paths: Sequence[Path], *, sync: bool = False, rebuild: bool = False,
                progress: bool = True) -> FakeReport:
         self.ingested += list(paths)
-        self.docs += [{"source": p.name, "title": "", "date": None, "lang": "en"} for p in paths]
-        return FakeReport()
+        bad = [p for p in paths if p.read_bytes().startswith(b"%PDF-broken")]
+        self.docs += [{"source": p.name, "title": "", "date": None, "lang": "en"} for p in paths if p not in bad]
+        return FakeReport(skipped=[f"{p.name}: corrupt or unreadable PDF (PdfReadError: EOF)" for p in bad])
 
     def remove(self, source: str) -> bool:
         before = len(self.docs)
@@ -100,10 +118,17 @@ def test_ask_streams_then_renders_links_and_keeps_plain_history(settings: Settin
     steps = list(h.ask("When is the forum?", [], new_session(), "default", 2, "auto", "en"))
     chat, box, session, error, passages = steps[-1]
     first_chat = steps[0][0]
-    assert first_chat[-1]["content"].endswith('<span class="cursor">▌</span>')
-    assert any("It is on" in s[0][-1]["content"] and "cursor" in s[0][-1]["content"] for s in steps[1:-1])
+    assert first_chat[0] == {"role": "user", "content": "When is the forum?"}  # the question shows at once
+    assert "searching the documents" in first_chat[-1]["content"]
+    drafts = [s[0][-1]["content"] for s in steps[1:-1] if "It is on" in s[0][-1]["content"]]
+    assert drafts and all('class="provisional"' in d and "checking sources" in d and "answer-final" not in d
+                          for d in drafts)
     assert chat[0] == {"role": "user", "content": "When is the forum?"}
-    assert '<a href="#cite-0-1" class="cite"' in chat[-1]["content"] and "cursor" not in chat[-1]["content"]
+    final = chat[-1]["content"]
+    assert '<a href="#cite-0-1" class="cite"' in final and "cursor" not in final and "provisional" not in final
+    # The evidence sentence is in the bubble itself, with its passage number and document title.
+    assert 'class="evidence"' in final and "“tədbir mayın 5-8-də keçiriləcək”" in final
+    assert "— Seed" in final
     assert box == "" and error == ""
     assert "0.0300" in passages and "000.txt" in passages
     assert rag.asked[0] == {"q": "When is the forum?", "history": [], "language": None, "top_k": 2}
@@ -160,7 +185,7 @@ def test_upload_copies_checks_and_ingests_then_remove(settings: Settings, tmp_pa
                                                      progress=lambda *a, **k: None)  # type: ignore[arg-type]
     stored = settings.index_dir / "uploads" / "My_notes.txt"
     assert rag.ingested == [stored] and stored.read_text().startswith("Lake Zorvan")
-    assert "My_notes.txt" in status and "ingest: 1 files" in status
+    assert "Indexed: My_notes.txt (3 passages)." in status and "ingest:" not in status
     assert "virus.exe" in status and "unsupported" in status and "too large" in status
     assert "My_notes.txt" in table and "Seed &lt;i&gt;t&lt;/i&gt;" in table
     assert dropdown["choices"] and reset is None
@@ -202,3 +227,48 @@ def test_model_pool_makes_one_rag_per_model_sharing_index_and_embedder(settings:
     fast.ingest([other], progress=False)
     assert {d["source"] for d in primary.documents()} == {"a.txt", "b.txt"}
     assert primary.remove("a.txt") and [d["source"] for d in fast.documents()] == ["b.txt"]
+
+
+def test_refusal_gives_reason_and_clickable_closest_passages(settings: Settings) -> None:
+    h = _handlers(FakeRag(settings, abstain=True))
+    steps = list(h.ask("Who chaired it before?", [], new_session(), "default", 4, "auto", "ru"))
+    chat, _, session, _, _ = steps[-1]
+    final = chat[-1]["content"]
+    assert "The documents do not say." in final and 'class="answer-final refusal"' in final
+    assert "ни в одном из них нет того, о чём спрошено" in final  # the reason, in the interface language
+    assert "Черновик отозван" in final  # a draft was streamed, so the withdrawal is explained
+    assert 'href="#cite-0-1" class="cite closest-link"' in final and "Seed" in final
+    panel, _ = h.open_citation(session, "ru", gr.EventData(None, {"cite": "#cite-0-1"}))
+    assert "Bildirilib ki" in panel and "<mark>" not in panel and "ответа в нём нет" in panel
+
+
+def test_waiting_question_shows_at_once_with_position(settings: Settings) -> None:
+    """While another turn holds the model, a new question appears in the chat with its place in line."""
+    gate = Gate(1, first_estimate_s=30)
+    h = Handlers(RagPool(FakeRag(settings)), gate)  # type: ignore[arg-type]
+    busy = gate.enter()
+    steps = h.ask("When is the forum?", [], new_session(), "default", 4, "auto", "az")
+    chat = next(steps)[0]
+    assert chat[0]["content"] == "When is the forum?"
+    assert 'data-position="1"' in chat[-1]["content"] and "növbədə 1-cisiniz" in chat[-1]["content"]
+    assert "30 san" in chat[-1]["content"]
+    gate.leave(busy)
+    rest = list(steps)
+    assert "answer-final" in rest[-1][0][-1]["content"] and gate.load() == (0, 0)
+
+
+def test_failed_upload_is_not_reported_as_indexed_and_its_copy_is_removed(settings: Settings,
+                                                                         tmp_path: Path) -> None:
+    h = _handlers(FakeRag(settings))
+    broken = tmp_path / "random_binary.pdf"
+    broken.write_bytes(b"%PDF-broken" + bytes(range(256)))
+    status, _, _, _ = h.add_documents([str(broken)], "en", progress=lambda *a, **k: None)  # type: ignore[arg-type]
+    assert "Indexed" not in status and "✗ random_binary.pdf: the file is damaged" in status
+    assert not (settings.index_dir / "uploads" / "random_binary.pdf").exists()
+
+
+def test_declined_confirmation_removes_nothing(settings: Settings) -> None:
+    rag = FakeRag(settings)
+    status, _, _ = _handlers(rag).remove_document(CANCELLED, "en")
+    assert [d["source"] for d in rag.docs] == ["000.txt"]
+    assert not isinstance(status, str)  # gr.skip(): nothing changes on the page

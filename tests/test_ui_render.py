@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rag.types import Answer, Chunk, Citation, Hit
+from ui.bubbles import render_provisional, render_refusal, render_settled, render_waiting
 from ui.i18n import LABELS, UI_LANGS, t
 from ui.render import (
     citation_views,
@@ -27,7 +28,6 @@ from ui.render import (
     render_error,
     render_passages,
     render_source,
-    render_streaming,
 )
 from ui.uploads import MAX_NAME_CHARS, delete_upload, safe_filename, store_uploads
 
@@ -58,8 +58,22 @@ def test_answer_unknown_citation_stays_plain_and_groups_split() -> None:
 
 def test_answer_line_breaks_and_streaming_preview() -> None:
     assert render_answer("a\nb [1]", 0, [1]).startswith("a<br>b ")
-    preview = render_streaming("partial <b>x</b> [1]")
+    preview = render_provisional("partial <b>x</b> [1]", "az")
     assert "&lt;b&gt;" in preview and 'class="cite"' not in preview and "cursor" in preview
+    assert 'class="provisional"' in preview and t("checking", "az") in preview and "answer-final" not in preview
+
+
+def test_bubbles_escape_evidence_and_closest_passages() -> None:
+    views = citation_views(_answer())
+    html = render_settled("Yes [1].", 2, views, "ru")
+    assert 'href="#cite-2-1"' in html and "The support is right here." in html
+    assert t("evidence", "ru") in html and "— Title &lt;script&gt;" in html
+    _no_markup_from(EVIL, html)
+    closest = [{"n": 1, "source": "a.txt", "title": EVIL, "text": EVIL}]
+    html = render_refusal(f"No {EVIL}", "reason_none", 0, closest, "en", withdrawn=True)
+    assert t("reason_none", "en") in html and t("withdrawn", "en") in html and 'href="#cite-0-1"' in html
+    _no_markup_from(EVIL, html)
+    assert "number 3 in line, about 12 s" in render_waiting(3, 11.6, "en")
 
 
 def test_plain_answer_drops_markers_for_history() -> None:
@@ -96,11 +110,13 @@ def test_highlight_tolerates_whitespace_and_case_and_reports_missing() -> None:
 
 # -- panels ---------------------------------------------------------------------------------------------
 def _answer() -> Answer:
-    chunk = Chunk(id="c1", source="evil<b>.txt", text=f"Before. {EVIL} Support here. After.", start=0,
-                  end=50, lang="en", ordinal=0, title=f"Title {EVIL}", date="2019-03-14")
+    text = f"Before. {EVIL} The support is right here. After."
+    chunk = Chunk(id="c1", source="evil<b>.txt", text=text, start=0,
+                  end=len(text), lang="en", ordinal=0, title=f"Title {EVIL}", date="2019-03-14")
     other = Chunk(id="c2", source="other.txt", text="unrelated", start=0, end=9, lang="az", ordinal=0)
-    cit = Citation(n=1, source=chunk.source, chunk_id="c1", text=chunk.text, start=8, end=20,
-                   quote="Support here.", verified=True, support=0.9)
+    at = text.index("The support")
+    cit = Citation(n=1, source=chunk.source, chunk_id="c1", text=chunk.text, start=at, end=at + 26,
+                   quote="The support is right here.", verified=True, support=0.9)
     return Answer(question="q", answer="Yes [1].", language="en", citations=[cit],
                   passages=[Hit(chunk=chunk, score=0.5), Hit(chunk=other, score=0.25)],
                   rewritten_query=f"prev {EVIL} q", timings={"total": 1.25}, model="m",
@@ -113,7 +129,7 @@ def test_source_panel_shows_meta_escaped_with_highlight() -> None:
     html = render_source(views[0], "en", key="0-1")
     assert 'data-cite="0-1"' in html
     assert "evil&lt;b&gt;.txt" in html and "2019-03-14" in html and ">en<" in html
-    assert "<mark>Support here.</mark>" in html
+    assert "<mark>The support is right here.</mark>" in html
     _no_markup_from(EVIL, html)
     ru = render_source(views[0], "ru")
     assert t("date", "ru") in ru and t("verified", "ru") in ru

@@ -1,22 +1,27 @@
 """The web chat: layout, event wiring and ``serve``.
 
-One model instance serves every visitor, so the queue runs one model-bound event at a time (asking,
-ingesting and removing share one slot): a second user sees a queue position instead of a page that
-hangs, and the model never runs two generations that would halve each other's speed on 2 cores.
+Every question enters its handler at once (so it shows in the asker's chat immediately) and then
+waits in ui.queue.Gate for a model turn, showing its place in line and an estimate in the interface
+language. The gate admits one turn at a time for the in-process model (two generations would halve
+each other's speed on 2 cores) or as many as an LLM server has parallel slots. ``serve`` loads the
+embedder, the index and the LLM before it listens, so the first visitor does not pay for loading.
 Nothing leaves the machine: no share links, analytics off.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
 import gradio as gr
 
 from rag.pipeline import RAG
 from rag.settings import Settings
+from ui.gradio_i18n import CONFIRM_REMOVE_JS, gradio_i18n, language_js
 from ui.handlers import Handlers, new_session
 from ui.i18n import DEFAULT_UI_LANG, LANG_CHOICES, t
 from ui.models import RagPool
+from ui.queue import Gate
 from ui.render import render_documents, render_passages, render_source
 from ui.uploads import ALLOWED_SUFFIXES
 
@@ -46,6 +51,18 @@ if (!window.__ragUiInstalled) {
     const panel = document.getElementById('source-panel');
     if (panel) panel.scrollIntoView({block: 'nearest', behavior: 'smooth'});
   }, true);
+  // Whenever the source panel changes, scroll its highlighted span into the middle of the text box.
+  const host = document.getElementById('source-panel');
+  if (host) {
+    new MutationObserver(() => {
+      const mark = host.querySelector('.src-text mark, .src-text .near');
+      const box = host.querySelector('.src-text');
+      if (mark && box && box.dataset.scrolled !== mark.textContent) {
+        box.dataset.scrolled = mark.textContent;
+        box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+      }
+    }).observe(host, {childList: true, subtree: true});
+  }
   const clip = navigator.clipboard;
   if (clip && clip.writeText) {
     const write = clip.writeText.bind(clip);
@@ -72,7 +89,21 @@ CSS = """
   padding: 1px 14px 1px 0 !important; text-align: left; vertical-align: top; background: none !important; }
 #source-panel table.src-meta th { font-weight: 600; white-space: nowrap; opacity: .75; }
 #passages { max-height: 40em; overflow: auto; }
-.src-text { border-left: 3px solid #e0b000; margin: .6em 0; padding: .3em .8em; max-height: 28em; overflow: auto; }
+.src-text { border-left: 3px solid #e0b000; margin: .6em 0; padding: .3em .8em; max-height: 28em; overflow: auto;
+  position: relative; }
+.src-text .near { background: #eef3ff; }
+.provisional { opacity: .55; font-style: italic; }
+.provisional .checking { font-size: .85em; font-style: normal; opacity: .9; margin-bottom: .2em; }
+.turn-wait { opacity: .75; font-size: .95em; }
+.evidence { margin-top: .5em; padding: .35em .6em; border-left: 3px solid #e0b000; font-size: .9em;
+  background: rgba(224, 176, 0, .07); }
+.ev-label { font-weight: 600; font-size: .85em; opacity: .75; margin-bottom: .15em; }
+.evidence-row { margin: .15em 0; }
+.ev-doc { opacity: .75; }
+.refusal-reason { margin: .3em 0; font-size: .92em; opacity: .85; }
+.closest { margin-top: .4em; font-size: .9em; }
+.closest ol { margin: .2em 0 0 1.2em; padding: 0; }
+.closest-text { opacity: .8; }
 .src-support, .src-note { font-size: .9em; opacity: .8; }
 a.cite { text-decoration: none; font-weight: 600; cursor: pointer; padding: 0 1px; }
 a.cite:hover { text-decoration: underline; }
@@ -99,11 +130,11 @@ def _answer_lang_choices(lang: str) -> list[tuple[str, str]]:
 def build_app(rag: RAG, settings: Settings) -> gr.Blocks:
     """The whole page around one (primary) RAG; ``settings`` gives the panel's initial values."""
     pool = RagPool(rag)
-    h = Handlers(pool)
+    h = Handlers(pool, Gate(model_slots(settings)))
     lang0 = DEFAULT_UI_LANG
     max_mb = f"{settings.max_file_mb:g}"
 
-    with gr.Blocks(title="rag-chat", analytics_enabled=False) as demo:
+    with gr.Blocks(title=t("title", lang0), analytics_enabled=False) as demo:
         session = gr.State(new_session())
         with gr.Row():
             title = gr.Markdown(f"## {t('title', lang0)}")
@@ -156,8 +187,9 @@ def build_app(rag: RAG, settings: Settings) -> gr.Blocks:
         ask_inputs = [question, chatbot, session, model, top_k, answer_lang, ui_lang]
         ask_outputs = [chatbot, question, session, error_box, passages]
         for trigger in (ask_btn.click, question.submit):
-            trigger(h.ask, ask_inputs, ask_outputs, concurrency_id="model", concurrency_limit=1,
-                    show_progress="minimal")
+            # No Gradio queue limit: the handler shows the question at once and waits in our gate,
+            # whose position and estimate it shows in the interface language (Gradio's would be English).
+            trigger(h.ask, ask_inputs, ask_outputs, concurrency_limit=None, show_progress="hidden")
         examples.click(lambda sample: sample[0], examples, question, queue=False)
         new_btn.click(
             lambda lang: ([], "", new_session(), "", render_passages([], None, lang), render_source(None, lang)),
@@ -167,8 +199,10 @@ def build_app(rag: RAG, settings: Settings) -> gr.Blocks:
         upload.upload(h.add_documents, [upload, ui_lang], [status, docs, remove_pick, upload],
                       concurrency_id="model", concurrency_limit=1)
         remove_btn.click(h.remove_document, [remove_pick, ui_lang], [status, docs, remove_pick],
-                         concurrency_id="model", concurrency_limit=1)
+                         concurrency_id="model", concurrency_limit=1, js=CONFIRM_REMOVE_JS)
+        demo.load(None, None, [ui_lang], js=language_js())
         demo.load(h.documents, [ui_lang], [docs, remove_pick])
+        ui_lang.change(None, [ui_lang], None, js="(lang) => { window.__ragSetLocale && window.__ragSetLocale(lang); }")
 
         def relabel(lang: str, sess: dict) -> tuple:
             """Every label in the picked language; the panels re-render their own texts too."""
@@ -206,11 +240,21 @@ def build_app(rag: RAG, settings: Settings) -> gr.Blocks:
     return demo
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Index the seeds if there is no index yet, then serve the chat until interrupted."""
+def model_slots(settings: Settings) -> int:
+    """How many answers may be generated at once: 1 in-process; an LLM server's parallel slots."""
+    if not settings.llm_url:
+        return 1
+    return max(1, int(getattr(settings, "llm_parallel", 0) or os.environ.get("RAG_CHAT_SLOTS", "1")))
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, warm: bool = True) -> None:
+    """Index the seeds if there is no index yet, load every model, then serve the chat until interrupted."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     rag = RAG(settings)
     rag.ensure_index(progress=True)
+    if warm:
+        took = rag.warm_up()
+        logging.getLogger("rag.ui").warning("warm-up done: %s", ", ".join(f"{k} {v:.1f}s" for k, v in took.items()))
     demo = build_app(rag, settings)
     demo.queue(default_concurrency_limit=1)
     demo.launch(
@@ -222,4 +266,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         ssr_mode=False,  # server-side rendering would need Node.js; the page works without it
         mcp_server=False,
         show_error=False,
+        i18n=gradio_i18n(),
+        footer_links=[],
     )

@@ -11,8 +11,8 @@ from rag.settings import Settings
 
 
 def serve_command(settings: Settings, args: argparse.Namespace) -> int:
-    """Start the web chat with the flags parsed by ``rag.cli`` (``--host``, ``--port``)."""
+    """Start the web chat with the flags parsed by ``rag.cli`` (``--host``, ``--port``, ``--no-warm-up``)."""
     from ui.app import serve
 
-    serve(settings, host=args.host, port=args.port)
+    serve(settings, host=args.host, port=args.port, warm=getattr(args, "warm_up", True))
     return 0

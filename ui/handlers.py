@@ -9,6 +9,7 @@ browser helps nobody and can leak paths.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,24 +20,28 @@ from rag.answer.answerer import Done, Token
 from rag.errors import RagError
 from rag.llm.base import Message
 from rag.pipeline import validate_question
+from rag.present import abstain_reason
 from rag.types import Answer
+from ui.bubbles import render_provisional, render_refusal, render_searching, render_settled, render_waiting
+from ui.gradio_i18n import CANCELLED
 from ui.i18n import t
 from ui.models import RagPool
+from ui.queue import Gate
 from ui.render import (
     CitationView,
     citation_views,
+    closest_views,
+    document_window,
     esc_block,
     parse_cite_href,
     passage_views,
     plain_answer,
-    render_answer,
     render_documents,
     render_error,
     render_passages,
     render_source,
-    render_streaming,
 )
-from ui.uploads import delete_upload, store_uploads
+from ui.uploads import delete_upload, store_uploads, upload_report
 
 log = logging.getLogger("rag.ui")
 
@@ -45,6 +50,8 @@ ChatMessages = list[dict[str, str]]
 # bars (reading files, embedding chunks) into the bar shown in the page.
 TRACK_TQDM = gr.Progress(track_tqdm=True)
 Session = dict[str, Any]
+WAIT_POLL_S = 0.5  # how often a waiting question re-reads its place in line
+STREAM_EVERY_S = 0.15  # at most this often a streamed draft is re-sent to the browser
 
 
 def new_session() -> Session:
@@ -66,8 +73,9 @@ def _toast(exc: BaseException, lang: str) -> None:
 
 
 class Handlers:
-    def __init__(self, pool: RagPool) -> None:
+    def __init__(self, pool: RagPool, gate: Gate | None = None) -> None:
         self.pool = pool
+        self.gate = gate or Gate(1)
 
     @property
     def uploads_dir(self) -> Path:
@@ -76,7 +84,8 @@ class Handlers:
     # -- chat -------------------------------------------------------------------------------------
     def ask(self, question: str, chat: ChatMessages | None, session: Session, model: str, top_k: float,
             answer_lang: str, ui_lang: str) -> Iterator[tuple[Any, ...]]:
-        """Stream one answer. Yields (chat, question box, session, error box, passages)."""
+        """Show the question at once, wait visibly for a model turn, stream a provisional draft, then
+        the settled answer. Yields (chat, question box, session, error box, passages)."""
         chat = list(chat or [])
         try:
             q = validate_question(question)
@@ -85,24 +94,42 @@ class Handlers:
             yield chat, question, session, error_html(exc, ui_lang), gr.skip()
             return
         turn = len(session["cites"])
-        chat += [{"role": "user", "content": esc_block(q)},
-                 {"role": "assistant", "content": render_streaming("")}]
-        yield list(chat), "", session, "", gr.skip()
+        chat += [{"role": "user", "content": esc_block(q)}, {"role": "assistant", "content": ""}]
+        ticket = self.gate.enter()
+        try:
+            shown = None
+            while not self.gate.wait(ticket, 0.0 if shown is None else WAIT_POLL_S):
+                waiting = (self.gate.position(ticket), round(self.gate.estimate_s(ticket)))
+                if waiting != shown:
+                    shown = waiting
+                    chat[-1] = {"role": "assistant", "content": render_waiting(*waiting, ui_lang)}
+                    yield list(chat), "", session, "", gr.skip()
+            chat[-1] = {"role": "assistant", "content": render_searching(ui_lang)}
+            yield list(chat), "", session, "", gr.skip()
+            yield from self._answer(q, chat, session, turn, model, top_k, answer_lang, ui_lang)
+        finally:
+            self.gate.leave(ticket)
 
+    def _answer(self, q: str, chat: ChatMessages, session: Session, turn: int, model: str, top_k: float,
+                answer_lang: str, ui_lang: str) -> Iterator[tuple[Any, ...]]:
         answer: Answer | None = None
+        text = ""
         try:
             rag = self.pool.get(model)
             # One request at a time uses the model (concurrency limit 1), so per-request settings can
             # be set on the shared object without another user seeing them mid-answer.
             rag.settings.top_k = max(1, int(top_k))
-            text = ""
             language = None if answer_lang in ("", "auto") else answer_lang
             history: list[Message] = list(session["history"])
+            last = 0.0
             for event in rag.ask_stream(q, history=history, language=language):
                 if isinstance(event, Token):
                     text += event.text
-                    chat[-1] = {"role": "assistant", "content": render_streaming(text)}
-                    yield list(chat), "", session, "", gr.skip()
+                    now = time.monotonic()
+                    if now - last >= STREAM_EVERY_S:  # each yield re-sends the chat; a few per second is enough
+                        last = now
+                        chat[-1] = {"role": "assistant", "content": render_provisional(text, ui_lang)}
+                        yield list(chat), "", session, "", gr.skip()
                 elif isinstance(event, Done):
                     answer = event.answer
             if answer is None:
@@ -113,18 +140,40 @@ class Handlers:
             yield chat[:-2], q, session, error_html(exc, ui_lang), gr.skip()
             return
 
-        views = citation_views(answer)
+        reason = abstain_reason(answer)
+        views = closest_views(answer) if reason else citation_views(answer)
+        views = self._with_documents(rag, views)
         session = {
             "history": [*session["history"], {"role": "user", "content": q},
                         {"role": "assistant", "content": plain_answer(answer.answer)}],
             "cites": [*session["cites"], views],
             "opened": session.get("opened"),
         }
-        chat[-1] = {"role": "assistant",
-                    "content": render_answer(answer.answer, turn, [v["n"] for v in views], ui_lang)}
+        if reason:
+            content = render_refusal(answer.answer, reason, turn, views, ui_lang, withdrawn=bool(text.strip()))
+        else:
+            content = render_settled(answer.answer, turn, views, ui_lang)
+        chat[-1] = {"role": "assistant", "content": content}
         passages = render_passages(passage_views(answer, rag.settings.top_k), answer.rewritten_query, ui_lang,
                                    timings=answer.timings, model=answer.model, warnings=answer.warnings)
         yield chat, "", session, "", passages
+
+    @staticmethod
+    def _with_documents(rag: Any, views: list[CitationView]) -> list[CitationView]:
+        """Each view with the document around its span, for the source panel (the passage alone when
+        the document text cannot be read)."""
+        texts: dict[str, str | None] = {}
+        out = []
+        for v in views:
+            source = str(v["source"])
+            if source not in texts:
+                try:
+                    texts[source] = rag.store.document_text(source)
+                except Exception:  # an index written by an older version, or a document just removed
+                    texts[source] = None
+            doc = texts[source]
+            out.append({**v, "context": document_window(doc, int(v["start"]), int(v["end"]))} if doc else v)
+        return out
 
     def open_citation(self, session: Session, ui_lang: str, evt: gr.EventData) -> tuple[str, Session]:
         """A click on [n] in an answer: show that citation's passage with its support highlighted."""
@@ -157,42 +206,51 @@ class Handlers:
     def add_documents(self, files: list[str] | None, ui_lang: str,
                       progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
         """Upload -> checked copies in the uploads folder -> ingestion with a progress bar -> report.
+        A file that could not be indexed is named with the reason and its copy deleted, so it neither
+        counts as "Indexed" nor comes back on a later re-ingest of the uploads folder.
         Returns (status text, documents table, remove dropdown, file input reset)."""
         if not files:
             return t("no_files", ui_lang), gr.skip(), gr.skip(), None
         settings = self.pool.settings
         max_bytes = int(settings.max_file_mb * 1024 * 1024)
         lines: list[str] = []
+        failed = False
         try:
-            taken = [str(d.get("source")) for d in self.pool.primary.documents()]
-            stored = store_uploads(files, self.uploads_dir, max_bytes, taken)
-            for r in stored.rejected:
-                lines.append(f"✗ {r.name}: {t(r.reason, ui_lang, **r.values)}")
-            if stored.paths:
-                progress(0, desc=t("indexing", ui_lang))
-                report = self.pool.primary.ingest(stored.paths, progress=True)
-                lines.insert(0, t("added", ui_lang, names=", ".join(p.name for p in stored.paths)))
-                lines.insert(1, report.summary())
-                lines += [f"✗ {s}" for s in report.skipped]
-            if stored.rejected or not stored.paths:
-                gr.Warning("\n".join(lines) or t("no_files", ui_lang), title=t("skipped", ui_lang))
+            with self.gate.turn():
+                taken = [str(d.get("source")) for d in self.pool.primary.documents()]
+                stored = store_uploads(files, self.uploads_dir, max_bytes, taken)
+                lines += [f"✗ {r.name}: {t(r.reason, ui_lang, **r.values)}" for r in stored.rejected]
+                if stored.paths:
+                    progress(0, desc=t("indexing", ui_lang))
+                    before = {str(d.get("source")) for d in self.pool.primary.documents()}
+                    report = self.pool.primary.ingest(stored.paths, progress=True)
+                    lines = upload_report(stored.paths, report, before, self.uploads_dir, ui_lang) + lines
+            failed = any(line.startswith("✗") for line in lines)
         except Exception as exc:
             _toast(exc, ui_lang)
+            failed = True
             lines.append(f"{t('error', ui_lang)}: {exc.message if isinstance(exc, RagError) else type(exc).__name__}")
             if isinstance(exc, RagError) and exc.fix:
                 lines.append(f"{t('fix', ui_lang)}: {exc.fix}")
             if not isinstance(exc, RagError):
                 log.exception("ingestion from the web UI failed")
+        if failed:
+            gr.Warning("\n".join(line for line in lines if line.startswith("✗")) or t("no_files", ui_lang),
+                       title=t("skipped", ui_lang))
         table, dropdown = self.documents(ui_lang)
         return "\n".join(lines), table, dropdown, None
 
-    def remove_document(self, source: str | None, ui_lang: str) -> tuple[str, str, Any]:
-        """(status, table, dropdown). The stored upload goes too, so it cannot come back by accident."""
+    def remove_document(self, source: str | None, ui_lang: str) -> tuple[Any, Any, Any]:
+        """(status, table, dropdown). The stored upload goes too, so it cannot come back by accident.
+        The browser asked for confirmation first; a declined confirmation changes nothing."""
+        if source == CANCELLED:
+            return gr.skip(), gr.skip(), gr.skip()
         if not source:
             status = t("pick_first", ui_lang)
         else:
             try:
-                removed = self.pool.primary.remove(source)
+                with self.gate.turn():
+                    removed = self.pool.primary.remove(source)
                 if removed:
                     delete_upload(self.uploads_dir, source)
                 status = t("removed" if removed else "not_indexed", ui_lang, source=source)

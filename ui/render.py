@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from rag.present import closest, evidence
 from rag.types import Answer
 from ui.i18n import t
 
@@ -70,12 +71,6 @@ def render_answer(text: str, turn: int, cited: Iterable[int], lang: str = "en") 
     return CITE_RE.sub(link, esc_block(text.strip()))
 
 
-def render_streaming(text: str) -> str:
-    """The answer while it is still being generated: escaped, no links yet (the verifier has not
-    decided which citations stand), with a cursor so the user sees it is not finished."""
-    return esc_block(text.lstrip()) + ' <span class="cursor">▌</span>'
-
-
 def plain_answer(text: str) -> str:
     """An answer as history for the next turn: [n] markers removed, because they point at the previous
     turn's passages and would mislead the model about the new ones."""
@@ -125,15 +120,26 @@ def highlight(passage: str, quote: str) -> tuple[str, bool]:
             True)
 
 
+def highlight_span(text: str, start: int, end: int, *, mark: bool = True) -> tuple[str, bool]:
+    """``text`` as HTML with [start, end) in <mark> (or in a plain span when ``mark`` is False)."""
+    if not 0 <= start < end <= len(text):
+        return esc_block(text), False
+    tag = ("<mark>", "</mark>") if mark else ('<span class="near">', "</span>")
+    return f"{esc_block(text[:start])}{tag[0]}{esc_block(text[start:end])}{tag[1]}{esc_block(text[end:])}", True
+
+
 def citation_views(answer: Answer) -> list[CitationView]:
-    """What the source panel needs for each citation, as plain data (kept in per-session state).
+    """What the chat and the source panel need for each citation, as plain data (kept in per-session
+    state): the evidence sentence (never a bare date: see rag.present) and its span in the document.
 
     Citations carry no date or language, so those come from the retrieved chunk they name.
     """
     chunks = {h.chunk.id: h.chunk for h in answer.passages}
+    found = {e.n: e for e in evidence(answer)}
     views: list[CitationView] = []
     for c in answer.citations:
         chunk = chunks.get(c.chunk_id)
+        ev = found.get(c.n)
         views.append({
             "n": c.n,
             "source": c.source,
@@ -141,11 +147,45 @@ def citation_views(answer: Answer) -> list[CitationView]:
             "date": chunk.date if chunk else None,
             "lang": chunk.lang if chunk else "",
             "text": c.text,
-            "quote": c.quote,
+            "quote": ev.quote if ev else c.quote,
+            "start": ev.start if ev else c.start,
+            "end": ev.end if ev else c.end,
             "verified": c.verified,
             "support": c.support,
         })
     return views
+
+
+def closest_views(answer: Answer, k: int = 3) -> list[CitationView]:
+    """The passages closest to a declined question, numbered 1..k like citations so the same links
+    open them in the source panel (nothing is highlighted: nothing in them answers the question)."""
+    return [{
+        "n": i,
+        "source": h.chunk.source,
+        "title": h.chunk.title,
+        "date": h.chunk.date,
+        "lang": h.chunk.lang,
+        "text": h.chunk.text,
+        "quote": "",
+        "start": h.chunk.start,
+        "end": h.chunk.end,
+        "closest": True,
+    } for i, h in enumerate(closest(answer, k), 1)]
+
+
+def document_window(doc_text: str, start: int, end: int, chars: int = 1500) -> dict[str, Any]:
+    """The document around a span: about ``chars`` characters either side, cut at paragraph (else
+    sentence, else word) boundaries so the panel never starts or ends mid-sentence."""
+    start, end = max(0, min(start, len(doc_text))), max(0, min(end, len(doc_text)))
+    lo, hi = max(0, start - chars), min(len(doc_text), end + chars)
+    if lo > 0:  # start after the first paragraph or sentence break inside the window
+        cuts = [i for i in (doc_text.find("\n\n", lo, start), doc_text.find(". ", lo, start)) if i >= 0]
+        lo = min(cuts) + 2 if cuts else lo
+    if hi < len(doc_text):  # end at the last break inside it
+        cuts = [i for i in (doc_text.rfind("\n\n", end, hi), doc_text.rfind(". ", end, hi)) if i >= 0]
+        hi = max(cuts) + 1 if cuts else hi
+    return {"text": doc_text[lo:hi], "start": start - lo, "end": end - lo,
+            "head": lo > 0, "tail": hi < len(doc_text)}
 
 
 def passage_views(answer: Answer, top_k: int) -> list[PassageView]:
@@ -173,9 +213,17 @@ def render_source(view: Mapping[str, Any] | None, lang: str = "en", *, gone: boo
     if view is None:
         key = "source_gone" if gone else "source_hint"
         return f'<div class="src-panel src-empty"><p>{esc(t(key, lang))}</p></div>'
-    body, found = highlight(str(view.get("text", "")), str(view.get("quote", "")))
+    context = view.get("context")
+    if isinstance(context, Mapping):
+        body, found = highlight_span(str(context["text"]), int(context["start"]), int(context["end"]),
+                                     mark=not view.get("closest"))
+        body = ("… " if context.get("head") else "") + body + (" …" if context.get("tail") else "")
+    else:
+        body, found = highlight(str(view.get("text", "")), str(view.get("quote", "")))
+    found = found or bool(view.get("closest"))
     support = float(view.get("support") or 0.0)
-    verdict = t("verified" if view.get("verified") else "unverified", lang)
+    verdict = t("closest_note" if view.get("closest") else "verified" if view.get("verified") else "unverified",
+                lang)
     note = "" if found else f'<p class="src-note">{esc(t("no_highlight", lang))}</p>'
     return (
         f'<div class="src-panel" data-cite="{esc(key)}">'
@@ -187,7 +235,7 @@ def render_source(view: Mapping[str, Any] | None, lang: str = "en", *, gone: boo
         + _meta_row(t("date", lang), view.get("date"))
         + _meta_row(t("language", lang), view.get("lang"))
         + "</table>"
-        f'<p class="src-support">{esc(verdict)} ({support:.2f})</p>'
+        f'<p class="src-support">{esc(verdict)}{"" if view.get("closest") else f" ({support:.2f})"}</p>'
         f'<blockquote class="src-text">{body}</blockquote>{note}'
         "</div>"
     )

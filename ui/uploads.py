@@ -16,6 +16,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ui.i18n import t
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MAX_NAME_CHARS = 120
@@ -132,3 +135,42 @@ def delete_upload(dest_dir: Path, source: str) -> bool:
         path.unlink()
         return True
     return False
+
+
+# The loaders' reasons (English, for logs and the CLI) -> a plain sentence in the interface language.
+_SKIP_KEYS = (("encrypted", "skip_encrypted"), ("corrupt", "skip_corrupt"), ("unreadable", "skip_corrupt"),
+              ("no extractable text", "skip_no_text"), ("no text", "skip_no_text"), ("has no text", "skip_no_text"),
+              ("binary", "skip_binary"), ("not utf-8", "skip_binary"), ("boilerplate", "skip_boilerplate"),
+              ("empty", "rejected_empty"))
+
+
+def skip_reason(reason: str, lang: str) -> str:
+    lowered = reason.lower()
+    key = next((k for needle, k in _SKIP_KEYS if needle in lowered), "skip_other")
+    return t(key, lang)
+
+
+def upload_report(paths: Sequence[Path], report: Any, before: set[str], dest_dir: Path, lang: str) -> list[str]:
+    """Human lines for one upload: which files were indexed (and how many passages), which were
+    already there unchanged, and which were not indexed and why. A file that was not indexed is
+    removed from ``dest_dir`` again."""
+    skipped = {}
+    for line in report.skipped:
+        name, _, reason = str(line).partition(": ")
+        skipped[name] = reason
+    indexed = [p.name for p in paths if p.name not in skipped]
+    # Uploads never overwrite another document (see _target): a name already indexed is the same bytes.
+    new = [n for n in indexed if n not in before]
+    same = [n for n in indexed if n in before]
+    apply = getattr(report, "apply", None)
+    chunks = int(getattr(apply, "added_chunks", 0)) if apply else 0
+    lines = []
+    if new:
+        lines.append(t("upload_indexed", lang, names=", ".join(new), chunks=chunks))
+    if same:
+        lines.append(t("upload_unchanged", lang, names=", ".join(same)))
+    for name, reason in skipped.items():
+        lines.append(f"✗ {name}: {skip_reason(reason, lang)}")
+        if name == safe_filename(name) and (dest_dir / name).is_file():
+            (dest_dir / name).unlink()
+    return lines

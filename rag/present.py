@@ -1,0 +1,105 @@
+"""What a person is shown of an answer, shared by ``rag ask`` and the web chat.
+
+The answer object carries everything (citations with spans, retrieved passages, warnings); this
+module decides how it reads: the evidence sentence under each citation (never a bare date), why a
+question was declined, and which passages came closest. Product words are given in the asker's
+language (az/ru/en), because a refusal or a "checking sources…" note in another language helps
+nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.answer.verify import sentences, window
+from rag.types import Answer, Hit
+
+# Product phrases used outside the answer text itself (the web chat has its own, larger table).
+PHRASES: dict[str, dict[str, str]] = {
+    "checking": {"en": "checking sources…", "az": "mənbələr yoxlanılır…", "ru": "проверка источников…"},
+    "evidence": {"en": "Evidence", "az": "Sübut", "ru": "Подтверждение"},
+    "closest": {"en": "Closest passages", "az": "Ən yaxın parçalar", "ru": "Ближайшие фрагменты"},
+    "reason_none": {
+        "en": "Nothing relevant to this question was found in the documents.",
+        "az": "Sənədlərdə bu suala aid heç nə tapılmadı.",
+        "ru": "В документах не найдено ничего, относящегося к этому вопросу.",
+    },
+    "reason_not_fact": {
+        "en": "Related passages were found, but none of them states what was asked.",
+        "az": "Əlaqəli parçalar tapıldı, lakin heç biri soruşulanı demir.",
+        "ru": "Найдены связанные фрагменты, но ни в одном из них нет того, о чём спрошено.",
+    },
+    "withdrawn": {
+        "en": "The draft answer was withdrawn: the passages do not support it.",
+        "az": "İlkin cavab geri götürüldü: parçalar onu təsdiqləmir.",
+        "ru": "Черновой ответ отозван: фрагменты его не подтверждают.",
+    },
+}
+
+# The answerer's abstention reason for a question that retrieval found nothing for (rag.answer.answerer).
+_NOTHING_FOUND = "retrieval found no passage"
+_MIN_QUOTE_WORDS = 4  # a "sentence" with fewer words is a fragment: a dateline such as "21 мая 2022 г."
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def phrase(key: str, lang: str) -> str:
+    entry = PHRASES[key]
+    return entry.get(lang) or entry["en"]
+
+
+def abstain_reason(answer: Answer) -> str | None:
+    """``"reason_none"`` (nothing relevant retrieved), ``"reason_not_fact"`` (related passages, not the
+    fact asked), or None for an answer that was not declined. Read from the answer's warnings, where
+    the answerer records why it declined."""
+    if not answer.abstained:
+        return None
+    reasons = [w for w in answer.warnings if w.startswith("abstained:")]
+    if not answer.passages or any(_NOTHING_FOUND in w for w in reasons):
+        return "reason_none"
+    return "reason_not_fact"
+
+
+def evidence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span to quote as evidence within a passage: the supporting sentence, widened to its
+    neighbours when it is only a fragment (a date line, "Он отметил:"), so the quote always carries the
+    claim and not just a date."""
+    if len(_WORD.findall(text[start:end])) >= _MIN_QUOTE_WORDS:
+        return start, end
+    spans = sentences(text) or [(0, len(text))]
+    hit = next((i for i, (s, e) in enumerate(spans) if s <= start < e or s >= start), len(spans) - 1)
+    s, e = window(spans, hit)
+    return min(s, start), max(e, end)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One supporting sentence as shown under an answer."""
+
+    n: int
+    source: str
+    title: str
+    quote: str
+    start: int  # span in the cleaned document
+    end: int
+
+
+def evidence(answer: Answer) -> list[Evidence]:
+    """The supporting sentence of each citation, with its passage number and document title."""
+    chunks = {h.chunk.id: h.chunk for h in answer.passages}
+    out = []
+    for c in answer.citations:
+        chunk = chunks.get(c.chunk_id)
+        title = chunk.title if chunk else ""
+        base = chunk.start if chunk else c.start
+        s, e = evidence_span(c.text, c.start - base, c.end - base) if chunk else (0, len(c.quote))
+        quote = c.text[s:e].strip() if chunk else c.quote
+        out.append(Evidence(c.n, c.source, title or c.source, quote or c.quote, base + s, base + e))
+    return out
+
+
+def closest(answer: Answer, k: int = 3) -> list[Hit]:
+    """The passages that came closest to answering a declined question (retrieval order)."""
+    return list(answer.passages[:k])
+
+

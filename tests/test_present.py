@@ -1,0 +1,67 @@
+"""What ``rag ask`` and the web chat show of an answer: evidence quotes, refusal reasons, the terminal
+rendering. Pure logic on hand-made answers (the real pipeline is exercised by the end-to-end tests)."""
+
+from __future__ import annotations
+
+import io
+
+from rag.present import abstain_reason, evidence, evidence_span
+from rag.terminal import ProvisionalLine, format_answer
+from rag.types import Answer, Chunk, Citation, Hit
+
+PASSAGE = ("Генассамблея ООН высоко оценила работу в сфере миграции.\n\n21 мая 2022 г. 16:49\n\n"
+           "В рамках первого Международного форума по обзору миграции прошла встреча.")
+
+
+def _answer(start: int, end: int, offset: int = 100) -> Answer:
+    chunk = Chunk(id="c", source="002.txt", text=PASSAGE, start=offset, end=offset + len(PASSAGE), lang="ru",
+                  ordinal=0, title="Генассамблея ООН")
+    cit = Citation(n=1, source="002.txt", chunk_id="c", text=PASSAGE, start=offset + start, end=offset + end,
+                   quote=PASSAGE[start:end], verified=True, support=0.9)
+    return Answer(question="Когда?", answer="21 мая 2022 года [1].", language="ru", citations=[cit],
+                  passages=[Hit(chunk=chunk, score=0.1)])
+
+
+def test_a_date_fragment_is_widened_to_the_sentence_around_it() -> None:
+    at = PASSAGE.index("21 мая")
+    s, e = evidence_span(PASSAGE, at, at + len("21 мая 2022 г."))
+    quote = PASSAGE[s:e]
+    assert "21 мая 2022" in quote and ("оценила работу" in quote or "форума" in quote)
+    ev = evidence(_answer(at, at + len("21 мая 2022 г.")))[0]
+    assert ev.quote == quote.strip() and ev.title == "Генассамблея ООН" and ev.start == 100 + s
+
+
+def test_a_whole_sentence_is_quoted_as_it_is() -> None:
+    at = PASSAGE.index("В рамках")
+    ev = evidence(_answer(at, len(PASSAGE)))[0]
+    assert ev.quote == PASSAGE[at:]
+
+
+def test_refusal_reasons() -> None:
+    a = Answer(question="q", answer="x", language="en", abstained=True,
+               warnings=["abstained: retrieval found no passage strong enough"])
+    assert abstain_reason(a) == "reason_none"
+    a.passages = _answer(0, 5).passages
+    a.warnings = ["abstained: the answer gives no date"]
+    assert abstain_reason(a) == "reason_not_fact"
+    assert abstain_reason(_answer(0, 5)) is None
+
+
+def test_terminal_shows_evidence_once_and_explains_a_refusal() -> None:
+    at = PASSAGE.index("В рамках")
+    text = format_answer(_answer(at, len(PASSAGE)))
+    assert text.count("21 мая 2022 года [1].") == 1 and "[1] Генассамблея ООН (002.txt): “В рамках" in text
+    refusal = Answer(question="q", answer="В документах об этом не сказано.", language="ru", abstained=True,
+                     passages=_answer(0, 5).passages, warnings=["abstained: no citation is supported"])
+    text = format_answer(refusal, withdrawn=True)
+    assert "Черновой ответ отозван" in text and "Ближайшие фрагменты:" in text and "002.txt" in text
+
+
+def test_provisional_line_is_erased() -> None:
+    out = io.StringIO()
+    line = ProvisionalLine(out, "en")
+    line.add("An unchecked ")
+    line.add("claim.")
+    line.clear()
+    written = out.getvalue()
+    assert "checking sources" in written and written.endswith("\x1b[0m\r\x1b[2K")
