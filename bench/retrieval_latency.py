@@ -68,10 +68,11 @@ from benchlib import (
     write_results,
 )
 
-from rag.index.store import IndexStore, chunking_of
+from rag.index.base import Store, chunking_of
+from rag.index.store import IndexStore
 from rag.ingest.chunking import chunk_document, chunk_id
 from rag.ingest.documents import load_documents
-from rag.retrieve.retriever import HybridRetriever
+from rag.retrieve.retriever import HybridRetriever, Retriever
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings
 from rag.text.sentences import split_sentences
@@ -192,7 +193,7 @@ class TimedEmbedder(_Timed):
 
 
 class TimedStore(_Timed):
-    def __init__(self, inner: IndexStore) -> None:
+    def __init__(self, inner: Store) -> None:
         super().__init__()
         self.inner = inner
 
@@ -207,17 +208,18 @@ class TimedStore(_Timed):
             self.seconds["dense"] += time.perf_counter() - t0
 
     def language_offsets(self, query_vec: np.ndarray) -> dict[str, float]:
-        """Part of dense search since language centering (session 2): timed with it."""
+        """Part of dense search since language centering: timed with it."""
         t0 = time.perf_counter()
         try:
             return self.inner.language_offsets(query_vec)
         finally:
             self.seconds["dense"] += time.perf_counter() - t0
 
-    def search_lexical(self, query: str, lang: str, k: int) -> list[tuple[Chunk, float]]:
+    def search_lexical(self, query: str, lang: str, k: int, *, min_coverage: float | None = None
+                       ) -> list[tuple[Chunk, float]]:
         t0 = time.perf_counter()
         try:
-            return self.inner.search_lexical(query, lang, k)
+            return self.inner.search_lexical(query, lang, k, min_coverage=min_coverage)
         finally:
             self.seconds["lexical"] += time.perf_counter() - t0
 
@@ -264,7 +266,7 @@ def run_size(size: int, n_queries: int, sib_rows_n: int) -> dict[str, Any]:
         load_s = time.perf_counter() - t0
         assert len(served) == size, (len(served), size)
         tstore, temb = TimedStore(served), TimedEmbedder(real)
-        retriever = HybridRetriever(cast(IndexStore, tstore), temb, settings)
+        retriever: Retriever = HybridRetriever(cast(Store, tstore), temb, settings)
         for w in warm:
             retriever.search(w, settings.retrieve_depth)
         samples = []

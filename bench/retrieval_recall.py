@@ -59,10 +59,11 @@ from benchlib import (
     write_results,
 )
 
-from rag.index.store import IndexStore, chunking_of
+from rag.index.base import Store, chunking_of
+from rag.index.store import IndexStore
 from rag.ingest.chunking import chunk_id
 from rag.pipeline import RAG
-from rag.retrieve.retriever import MODES, HybridRetriever
+from rag.retrieve.retriever import MODES, HybridRetriever, Retriever
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings
 from rag.types import Chunk, Document, Section
@@ -107,14 +108,14 @@ def mode_table(groups: dict[str, dict[str, dict[str, float]]], ks: tuple[int, ..
     return md_table(header, rows)
 
 
-def run_modes(store: IndexStore, embedder: Any, settings: Settings, queries: list[str],
+def run_modes(store: Store, embedder: Any, settings: Settings, queries: list[str],
               golds: list[set[str]], desc: str) -> tuple[dict[str, list[int | None]], dict[str, list[bool]]]:
     """Rank of the gold source for every query, per mode (same retriever code as the product), and
     whether the mode returned any hit at all (the lexical side often returns none, by design)."""
     out: dict[str, list[int | None]] = {}
     nonempty: dict[str, list[bool]] = {}
     for mode in MODES:
-        retriever = HybridRetriever(store, embedder, settings, mode=mode)
+        retriever: Retriever = HybridRetriever(store, embedder, settings, mode=mode)
         ranks: list[int | None] = []
         any_hit: list[bool] = []
         for q, gold in tqdm(list(zip(queries, golds, strict=True)), desc=f"{desc} {mode}", unit="q"):
@@ -125,7 +126,7 @@ def run_modes(store: IndexStore, embedder: Any, settings: Settings, queries: lis
     return out, nonempty
 
 
-def ingest_dir(settings: Settings, embedder: Any, folder: Path, index_dir: Path) -> IndexStore:
+def ingest_dir(settings: Settings, embedder: Any, folder: Path, index_dir: Path) -> Store:
     """Index ``folder`` the way ``rag ingest`` does, sharing one loaded embedder."""
     rag = RAG(settings.replace(index_dir=index_dir))
     rag.__dict__["embedder"] = embedder  # cached_property slot: reuse the already-loaded model
@@ -140,16 +141,18 @@ def _norm_ws(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-def answer_lang(row: dict[str, Any], store: IndexStore) -> str:
+def answer_lang(row: dict[str, Any], store: Store) -> str:
     """Language of the indexed chunk that holds the row's evidence quote (first quote, first 60 chars)."""
     ev = row.get("evidence")
     quotes = [ev] if isinstance(ev, str) else list(ev or [])
+    docs = store.documents()
+    chunks = [store.chunk(cid) for d in docs for cid in d["chunk_ids"]]
     for quote in quotes:
         probe = _norm_ws(quote)[:60]
-        for c in store.chunks():
+        for c in chunks:
             if c.source in row["sources"] and probe in _norm_ws(c.text):
                 return c.lang
-    langs = {d["lang"] for d in store.documents() if d["source"] in row["sources"]}
+    langs = {d["lang"] for d in docs if d["source"] in row["sources"]}
     return sorted(langs)[0] if langs else "?"
 
 
@@ -239,7 +242,7 @@ def bench_xquad(settings: Settings, base: Any, tmp: Path, limit: int | None) -> 
         for q, c in XQUAD_DIRECTIONS:
             kept += [r for r in rows if r["lang"] == q and r["corpus"] == c][:limit]
         rows = kept
-    stores: dict[str, IndexStore] = {}
+    stores: dict[str, Store] = {}
     embedders: dict[str, DiskCachedDocuments] = {}
     for corpus in ("en", "ru"):
         embedders[corpus] = DiskCachedDocuments(base, f"xquad-{corpus}-chunks")

@@ -22,14 +22,15 @@ from rag.answer.answerer import Answerer, Done, Event
 from rag.answer.context import SentenceWindowSelector
 from rag.embedding import SentenceTransformerEmbedder, VectorCache, folder_fingerprint
 from rag.errors import IndexError_, InputError
-from rag.index.store import ApplyReport, IndexStore
+from rag.index.backends import index_exists, open_store
+from rag.index.base import ApplyReport, Store
 from rag.ingest.chunking import chunk_document
 from rag.ingest.documents import build_document
 from rag.ingest.loaders import iter_source_files, load_file
 from rag.llm.base import LLM, Message, load_llm
 from rag.models.catalog import CATALOG
 from rag.models.provision import resolve
-from rag.retrieve.retriever import HybridRetriever
+from rag.retrieve.retriever import HybridRetriever, Retriever
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings
 from rag.types import Answer, Document, Hit
@@ -129,7 +130,7 @@ class IngestReport:
 class RAG:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.load()
-        self._store: IndexStore | None = None
+        self._store: Store | None = None
         self._lock = threading.RLock()
         self._index_owner: RAG | None = None  # set by with_llm(): read that RAG's index, never a copy
 
@@ -157,7 +158,7 @@ class RAG:
                         repeat_question=spec.repeat_question if spec is not None else True)
 
     def index_exists(self) -> bool:
-        return IndexStore.exists(self.settings.index_dir)
+        return index_exists(self.settings)
 
     def with_llm(self, llm: str) -> RAG:
         """The same collection answered by another model: the index and embedder are shared, so a
@@ -168,7 +169,7 @@ class RAG:
         return other
 
     @property
-    def store(self) -> IndexStore:
+    def store(self) -> Store:
         if self._index_owner is not None:
             return self._index_owner.store
         with self._lock:
@@ -176,11 +177,11 @@ class RAG:
                 if not self.index_exists():
                     raise IndexError_(f"no index in {self.settings.index_dir}",
                                       fix=f"rag ingest {self.settings.seeds_dir}")
-                self._store = IndexStore.from_settings(self.settings, self.embedder, create=False)
+                self._store = open_store(self.settings, self.embedder, create=False)
             return self._store
 
     @property
-    def retriever(self) -> HybridRetriever:
+    def retriever(self) -> Retriever:
         return HybridRetriever(self.store, self.embedder, self.settings)
 
     # -- verbs ------------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ class RAG:
                        report: IngestReport) -> None:
         # --rebuild starts from an empty generation; the old index stays live until the new one is published.
         if rebuild:
-            self._store = IndexStore.from_settings(self.settings, self.embedder, fresh=True)
+            self._store = open_store(self.settings, self.embedder, fresh=True)
         store = self.store_for_write()
         files = iter_source_files([Path(p) for p in paths])
         report.files = len(files)
@@ -255,10 +256,10 @@ class RAG:
         if upserts or removals:
             report.apply = store.apply(upserts, removals, progress=progress)
 
-    def store_for_write(self) -> IndexStore:
+    def store_for_write(self) -> Store:
         """The open store, or a new one (created empty when no index exists yet)."""
         if self._store is None:
-            self._store = IndexStore.from_settings(self.settings, self.embedder)
+            self._store = open_store(self.settings, self.embedder)
         return self._store
 
     def remove(self, source: str) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexError_
-from rag.index import store as store_mod
+from rag.index import dense
 from rag.index.store import IndexStore
 from rag.settings import PROJECT_ROOT
 from rag.types import Chunk, Document, Section
@@ -499,7 +499,7 @@ def test_hnsw_above_threshold(index_dir: Path, counting: CountingEmbedder, memo:
 
     reopened = IndexStore.open(index_dir, counting, CHUNKING, exact_index_max=3)
     assert reopened.manifest()["index_kind"] == "hnsw"
-    assert reopened.manifest()["hnsw"]["M"] == store_mod.HNSW_M
+    assert reopened.manifest()["hnsw"]["M"] == dense.HNSW_M
     assert [c.id for c, _ in reopened.search_dense(qv, 6)] == [c.id for c, _ in store.search_dense(qv, 6)]
     # Append-only update extends the HNSW graph; a removal rebuilds it; both stay correct.
     reopened.apply([make_doc("extra.txt", [EXTRA], "az")], progress=False)

@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from rag.embedding import Embedder
-from rag.index.store import IndexStore
+from rag.index.base import Store
 from rag.settings import Settings
 from rag.types import Chunk, Hit
 
@@ -28,9 +28,11 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 
 
 class Retriever(Protocol):
-    """The one call answering needs; a server-side vector store can implement it later."""
+    """The one call answering needs: the pipeline, UI, evals and benches hold a ``Retriever``."""
 
-    def search(self, query: str, k: int, *, lang: str | None = None) -> list[Hit]: ...
+    def search(self, query: str, k: int, *, lang: str | None = None) -> list[Hit]:
+        """Top ``k`` passages for ``query``, best first; ``lang`` is the query's language if known."""
+        ...
 
 
 @dataclass
@@ -44,9 +46,11 @@ class _Candidate:
 
 
 class HybridRetriever:
-    """Dense top-``retrieve_depth`` + lexical top-``retrieve_depth``, weighted RRF, top ``k``."""
+    """Dense top-``retrieve_depth`` + lexical top-``retrieve_depth``, weighted RRF, top ``k``.
 
-    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings,
+    Works over any ``rag.index.base.Store``."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings,
                  mode: Mode = "hybrid") -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
