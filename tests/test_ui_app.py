@@ -272,3 +272,10 @@ def test_declined_confirmation_removes_nothing(settings: Settings) -> None:
     status, _, _ = _handlers(rag).remove_document(CANCELLED, "en")
     assert [d["source"] for d in rag.docs] == ["000.txt"]
     assert not isinstance(status, str)  # gr.skip(): nothing changes on the page
+
+
+def test_a_question_the_browser_already_shows_is_not_doubled(settings: Settings) -> None:
+    h = _handlers(FakeRag(settings))
+    echoed = [{"role": "user", "content": [{"type": "text", "text": "When &amp; where?"}]}]
+    chat = list(h.ask("When & where?", echoed, new_session(), "default", 4, "auto", "en"))[-1][0]
+    assert [m["role"] for m in chat] == ["user", "assistant"] and chat[0]["content"] == "When &amp; where?"

@@ -1,9 +1,12 @@
 """The web chat in a real headless Chromium, against the real pipeline (embedder, FAISS, 1.5B LLM).
 
-What a person would do: ask about the seeds, watch the answer stream in, click its citation and see
-the highlighted source; upload a new document and get an answer citing it; upload a document full of
-HTML/JS and check nothing of it runs. Screenshots go to artifacts/ui/ and the best one to
-docs/screenshot.png (the README's picture).
+What a person would do: ask about the seeds, watch the draft stream in and settle, read the evidence
+sentence under the answer, click its citation and see the highlighted source; get a refusal with the
+closest passages; ask while someone else is being answered and see their own question with a place in
+line; upload a new document and get an answer citing it; upload a document full of HTML/JS and check
+nothing of it runs. Throughout, a script in the page records every text shown *as an answer* and the
+test asserts none was ever withdrawn or changed. Screenshots go to artifacts/ui/; one per interface
+language to docs/screenshot-<lang>.png, and the English one to docs/screenshot.png (the README's picture).
 
 Slow (the seed index is built in a temporary folder, then three LLM answers on 2 cores). Set
 RAG_UI_TEST_URL=http://127.0.0.1:PORT to drive an already running ``rag serve`` instead (for UI work).
@@ -38,6 +41,25 @@ SERVER_START_TIMEOUT = 900  # builds the seed index first: minutes on 2 busy cor
 ANSWER_TIMEOUT = 240  # one 1.5B answer is 10-30 s alone; other test suites may share the cores
 
 SEED_QUESTION = "When is the second International Migration Review Forum?"
+# One question per interface language for the screenshots (the seeds answer all three).
+LANG_QUESTIONS = {
+    "az": "İkinci Beynəlxalq Miqrasiya İcmalı Forumu nə vaxt keçiriləcək?",
+    "ru": "Когда пройдёт второй Международный форум по обзору миграции?",
+}
+OFF_TOPIC = "What is the recipe for a chocolate cake with strawberries?"
+
+# Installed before any page script: records each settled answer (.answer-final) the moment it is shown,
+# so the test can check later that no settled text was ever withdrawn or changed.
+SETTLED_RECORDER = r"""
+window.__settled = [];
+window.__settledNow = () => Array.from(document.querySelectorAll('#chatbot .answer-final'))
+  .map((el) => el.textContent);
+new MutationObserver(() => {
+  for (const text of window.__settledNow()) {
+    if (!window.__settled.includes(text)) window.__settled.push(text);
+  }
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
 SEED_SOURCE = "000_e8cbea2a3f3f1870.txt"
 XSS_SCRIPT = "<script>window.__xss=1</script>"
 XSS_IMG = '<img src=x onerror="window.__xss=2">'
@@ -114,17 +136,35 @@ def browser(chromium: str) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    context.add_init_script(SETTLED_RECORDER)
     pg = context.new_page()
+    pg.on("dialog", lambda dialog: dialog.accept())  # the removal confirmation
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.goto(server)
     pg.wait_for_selector("#question textarea", timeout=60_000)
     yield pg
     _shot(pg, f"last_{request.node.name}.png")  # what the page showed at the end, pass or fail
+    _assert_nothing_withdrawn(pg)
     context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def _assert_nothing_withdrawn(page: Page) -> None:
+    """Every text ever shown as a settled answer is still on the page, unchanged (a new chat clears the
+    page on purpose, so the check runs per conversation: see _new_chat)."""
+    settled = page.evaluate("window.__settled")
+    now = page.evaluate("window.__settledNow()")
+    assert all(text in now for text in settled), f"an answer was shown and then withdrawn: {settled} vs {now}"
+
+
+def _new_chat(page: Page) -> None:
+    _assert_nothing_withdrawn(page)
+    page.click("#new-chat")
+    page.wait_for_function("document.querySelectorAll('#chatbot [data-testid=\"bot\"]').length === 0")
+    page.evaluate("window.__settled = []")
 
 
 def _shot(page: Page, name: str) -> Path:
@@ -135,8 +175,9 @@ def _shot(page: Page, name: str) -> Path:
 
 
 def _ask(page: Page, question: str, turn: int) -> tuple[Locator, bool]:
-    """Ask and wait for the final answer (no cursor). Returns (the answer element, whether tokens were
-    seen arriving before the end, i.e. the answer streamed)."""
+    """Ask and wait for the settled answer. Returns (the answer element, whether a provisional draft
+    was seen before it, i.e. the answer streamed). Until it settles, any model text must sit in the
+    muted provisional block."""
     page.fill("#question textarea", question)
     page.click("#ask")
     bots = page.locator('#chatbot [data-testid="bot"]')
@@ -148,11 +189,12 @@ def _ask(page: Page, question: str, turn: int) -> tuple[Locator, bool]:
             pytest.fail(f"the page shows an error: {err.inner_text()}")
         if bots.count() > turn:
             last = bots.nth(turn)
-            if last.locator(".cursor").count() == 0:
+            if last.locator(".answer-final").count():
                 return last, streamed
-            if len(last.inner_text().strip().rstrip("▌").strip()) > 3:
+            if last.locator(".provisional .draft").count():
                 streamed = True
-        page.wait_for_timeout(300)
+                assert last.locator(".provisional .checking").is_visible(), "a draft without its marker"
+        page.wait_for_timeout(200)
     pytest.fail(f"no answer to {question!r} within {ANSWER_TIMEOUT}s")
 
 
@@ -221,6 +263,10 @@ def test_chat_citations_uploads_and_escaping(page: Page, tmp_path: Path) -> None
     answer, streamed = _ask(page, SEED_QUESTION, 0)
     assert streamed, "the answer appeared all at once instead of streaming"
     assert answer.locator("a.cite").count() > 0, f"no citation link in: {answer.inner_text()}"
+    # The evidence sentence is under the answer without any click: quoted, with the document title.
+    quote = answer.locator(".evidence .ev-quote").first
+    assert quote.is_visible() and len(quote.inner_text().split()) >= 4, answer.inner_text()
+    assert answer.locator(".evidence .ev-doc").first.inner_text().strip("— ").strip()
     assert _open_citation_of(page, answer, SEED_SOURCE), \
         f"no citation of {SEED_SOURCE} in: {answer.inner_text()}"
     panel = page.inner_html("#source-panel")
@@ -233,6 +279,7 @@ def test_chat_citations_uploads_and_escaping(page: Page, tmp_path: Path) -> None
     page.screenshot(path=str(ARTIFACTS / "02_answer_with_source_view.png"))  # one screen, for the README
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ARTIFACTS / "02_answer_with_source_view.png", SCREENSHOT)
+    shutil.copyfile(ARTIFACTS / "02_answer_with_source_view.png", SCREENSHOT.with_name("screenshot-en.png"))
 
     # The copy button copies the answer as text (the message itself is HTML).
     page.locator("#chatbot button[aria-label='Copy message']").last.click()
@@ -250,12 +297,10 @@ def test_chat_citations_uploads_and_escaping(page: Page, tmp_path: Path) -> None
         encoding="utf-8",
     )
     status = _upload(page, lake)
-    assert "lake_zorvan.txt" in status and "✗" not in status, status
+    assert "Indexed: lake_zorvan.txt" in status and "✗" not in status, status
     _shot(page, "03_uploaded.png")
     page.get_by_role("tab", name="Chat").click()
-    page.click("#new-chat")
-    page.wait_for_function(
-        "document.querySelectorAll('#chatbot [data-testid=\"bot\"]').length === 0")
+    _new_chat(page)
     answer, _ = _ask(page, "When did the Lake Zorvan research station open?", 0)
     text = answer.inner_text()
     assert "2019" in text, text
@@ -298,3 +343,74 @@ def test_chat_citations_uploads_and_escaping(page: Page, tmp_path: Path) -> None
         page.wait_for_selector(f'#documents td:text-is("{name}")', state="detached", timeout=ANSWER_TIMEOUT * 1000)
         assert name in page.input_value("#upload-status textarea")
     assert SEED_SOURCE in page.inner_text("#documents")
+
+
+def test_refusal_shows_reason_and_closest_passages(page: Page) -> None:
+    answer, _ = _ask(page, OFF_TOPIC, 0)
+    assert answer.locator(".answer-final.refusal").count() == 1, answer.inner_text()
+    assert answer.locator(".refusal-reason").first.is_visible()
+    links = answer.locator(".closest a.cite")
+    assert links.count() >= 1, answer.inner_text()
+    key = (links.first.get_attribute("href") or "").split("cite-", 1)[-1]
+    links.first.click()
+    page.wait_for_selector(f'#source-panel [data-cite="{key}"]', timeout=30_000)
+    assert page.inner_text("#source-panel .src-text").strip()
+    _shot(page, "06_refusal.png")
+
+
+def test_second_user_sees_their_question_while_the_first_is_answered(browser: Browser, server: str) -> None:
+    pages = []
+    for _ in range(2):
+        ctx = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
+        ctx.add_init_script(SETTLED_RECORDER)
+        pg = ctx.new_page()
+        pg.goto(server)
+        pg.wait_for_selector("#question textarea", timeout=60_000)
+        pages.append(pg)
+    first, second = pages
+    first.fill("#question textarea", SEED_QUESTION)
+    first.click("#ask")
+    first.wait_for_selector('#chatbot [data-testid="bot"] .provisional', timeout=60_000)
+    second.fill("#question textarea", "Who welcomed the participants of the UN Migration Network meeting?")
+    t0 = time.monotonic()
+    second.click("#ask")
+    second.wait_for_selector('#chatbot [data-testid="user"]', timeout=10_000)
+    second.wait_for_selector('#chatbot [data-testid="bot"] .turn-wait, #chatbot [data-testid="bot"] .provisional',
+                             timeout=10_000)
+    visible_after = time.monotonic() - t0
+    first_settled = first.locator("#chatbot .answer-final").count() > 0
+    wait_text = second.locator('#chatbot [data-testid="bot"]').first.inner_text()
+    _shot(second, "07_second_user_waiting.png")
+    assert "Migration Network meeting" in second.inner_text('#chatbot [data-testid="user"]')
+    assert visible_after < 2.0, f"the second question took {visible_after:.1f}s to appear"
+    if not first_settled:  # the first answer was still being written: the second shows its place in line
+        assert "number 1 in line" in wait_text, wait_text
+    for pg in pages:
+        pg.wait_for_selector("#chatbot .answer-final", timeout=ANSWER_TIMEOUT * 1000)
+        _assert_nothing_withdrawn(pg)
+        pg.context.close()
+
+
+@pytest.mark.parametrize("lang, label, ask, drop", [
+    ("az", "Azərbaycanca", "Soruş", "Faylı bura atın"),
+    ("ru", "Русский", "Спросить", "Перетащите файл сюда"),
+], ids=["az", "ru"])
+def test_interface_language_everywhere_and_remembered(page: Page, lang: str, label: str, ask: str,
+                                                      drop: str) -> None:
+    page.get_by_label(label).check()
+    page.wait_for_selector(f'#ask:text-is("{ask}")', timeout=15_000)
+    # Gradio's own strings follow (the upload box), and the choice survives a reload.
+    tabs = page.locator('button[role="tab"]')
+    tabs.nth(1).click()
+    page.wait_for_function(f"document.querySelector('#upload').innerText.includes({drop!r})", timeout=15_000)
+    page.reload()
+    page.wait_for_selector(f'#ask:text-is("{ask}")', timeout=30_000)
+    assert page.evaluate("document.documentElement.lang") == lang
+    page.locator('button[role="tab"]').nth(0).click()
+    answer, _ = _ask(page, LANG_QUESTIONS[lang], 0)
+    links = answer.locator("a.cite")
+    if links.count():
+        links.first.click()
+        page.wait_for_selector("#source-panel .src-text", timeout=30_000)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOT.with_name(f"screenshot-{lang}.png")))

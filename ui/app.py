@@ -79,6 +79,18 @@ if (!window.__ragUiInstalled) {
 }
 """
 
+# Escaped exactly like ui.render.esc_block, so the handler recognises (and replaces) the echoed message.
+ECHO_JS = r"""
+(q, chat) => {
+  const text = (q || '').trim();
+  // One output: Gradio reads a returned array as the list of outputs, so the chat is wrapped once more.
+  if (!text || text.length > 2000) return [chat];
+  const esc = text.replace(/\r\n/g, '\n').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;').replace(/'/g, '&#x27;').replace(/\n/g, '<br>');
+  return [[...(chat || []), {role: 'user', content: [{type: 'text', text: esc}]}]];
+}
+"""
+
 CSS = """
 #source-panel .src-panel { font-size: 0.95em; }
 #source-panel mark, .src-text mark { background: #ffe066; color: #000; padding: 0 2px; border-radius: 2px; }
@@ -95,6 +107,10 @@ CSS = """
 .provisional { opacity: .55; font-style: italic; }
 .provisional .checking { font-size: .85em; font-style: normal; opacity: .9; margin-bottom: .2em; }
 .turn-wait { opacity: .75; font-size: .95em; }
+.spinner { display: inline-block; width: .8em; height: .8em; border: 2px solid currentColor;
+  border-right-color: transparent; border-radius: 50%; animation: rag-spin 1s linear infinite;
+  vertical-align: -.1em; margin-right: .3em; opacity: .7; }
+@keyframes rag-spin { to { transform: rotate(360deg); } }
 .evidence { margin-top: .5em; padding: .35em .6em; border-left: 3px solid #e0b000; font-size: .9em;
   background: rgba(224, 176, 0, .07); }
 .ev-label { font-weight: 600; font-size: .85em; opacity: .75; margin-bottom: .15em; }
@@ -187,9 +203,11 @@ def build_app(rag: RAG, settings: Settings) -> gr.Blocks:
         ask_inputs = [question, chatbot, session, model, top_k, answer_lang, ui_lang]
         ask_outputs = [chatbot, question, session, error_box, passages]
         for trigger in (ask_btn.click, question.submit):
-            # No Gradio queue limit: the handler shows the question at once and waits in our gate,
-            # whose position and estimate it shows in the interface language (Gradio's would be English).
-            trigger(h.ask, ask_inputs, ask_outputs, concurrency_limit=None, show_progress="hidden")
+            # The browser shows the question the instant it is sent (however busy the server is); the
+            # handler then takes over the turn without a Gradio queue limit and waits in our gate, whose
+            # place in line and estimate it shows in the interface language (Gradio's would be English).
+            trigger(None, [question, chatbot], [chatbot], js=ECHO_JS, queue=False).then(
+                h.ask, ask_inputs, ask_outputs, concurrency_limit=None, show_progress="hidden")
         examples.click(lambda sample: sample[0], examples, question, queue=False)
         new_btn.click(
             lambda lang: ([], "", new_session(), "", render_passages([], None, lang), render_source(None, lang)),
@@ -241,10 +259,9 @@ def build_app(rag: RAG, settings: Settings) -> gr.Blocks:
 
 
 def model_slots(settings: Settings) -> int:
-    """How many answers may be generated at once: 1 in-process; an LLM server's parallel slots."""
-    if not settings.llm_url:
-        return 1
-    return max(1, int(getattr(settings, "llm_parallel", 0) or os.environ.get("RAG_CHAT_SLOTS", "1")))
+    """How many answers may be generated at once: the LLM server's parallel slots (``llm_slots``), else
+    1 (the in-process model: two generations would halve each other's speed)."""
+    return max(1, int(getattr(settings, "llm_slots", 0) or 0))
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, warm: bool = True) -> None:

@@ -20,19 +20,19 @@ CitationView = dict[str, Any]
 
 def render_waiting(position: int, seconds: float, lang: str) -> str:
     """A question waiting for the model: its place in line and a rough wait, never a frozen page."""
-    return (f'<div class="turn-wait" data-position="{position}"><span class="spinner">⏳</span> '
+    return (f'<div class="turn-wait" data-position="{position}"><span class="spinner"></span> '
             f'{esc(t("queue_wait", lang, n=position, s=max(1, round(seconds))))}</div>')
 
 
 def render_searching(lang: str) -> str:
     """The question's turn has started: retrieval and the model's first tokens are on the way."""
-    return (f'<div class="provisional"><div class="checking"><span class="spinner">⏳</span> '
+    return (f'<div class="provisional"><div class="checking"><span class="spinner"></span> '
             f'{esc(t("searching", lang))}</div></div>')
 
 
 def render_provisional(text: str, lang: str) -> str:
     """The model's draft while it is written: muted, marked as not yet checked, no citation links."""
-    return (f'<div class="provisional"><div class="checking"><span class="spinner">⏳</span> '
+    return (f'<div class="provisional"><div class="checking"><span class="spinner"></span> '
             f'{esc(t("checking", lang))}</div><div class="draft">{esc_block(text.lstrip())}'
             ' <span class="cursor">▌</span></div></div>')
 

@@ -45,7 +45,7 @@ from ui.uploads import delete_upload, store_uploads, upload_report
 
 log = logging.getLogger("rag.ui")
 
-ChatMessages = list[dict[str, str]]
+ChatMessages = list[dict[str, Any]]
 # Gradio finds the progress tracker by the parameter's default; track_tqdm turns the pipeline's own tqdm
 # bars (reading files, embedding chunks) into the bar shown in the page.
 TRACK_TQDM = gr.Progress(track_tqdm=True)
@@ -91,9 +91,13 @@ class Handlers:
             q = validate_question(question)
         except RagError as exc:
             _toast(exc, ui_lang)
+            if chat and chat[-1].get("role") == "user" and message_text(chat[-1]) == esc_block(question.strip()):
+                chat = chat[:-1]
             yield chat, question, session, error_html(exc, ui_lang), gr.skip()
             return
         turn = len(session["cites"])
+        if chat and chat[-1].get("role") == "user" and message_text(chat[-1]) == esc_block(q):
+            chat = chat[:-1]  # the browser already showed the question (ui.app.ECHO_JS); it is re-added here
         chat += [{"role": "user", "content": esc_block(q)}, {"role": "assistant", "content": ""}]
         ticket = self.gate.enter()
         try:
@@ -259,6 +263,14 @@ class Handlers:
                 status = f"{t('error', ui_lang)}: {exc.message if isinstance(exc, RagError) else type(exc).__name__}"
         table, dropdown = self.documents(ui_lang)
         return status, table, dropdown
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """A chat message's HTML, whether Gradio hands it back as a string or as a list of text parts."""
+    content = message.get("content", "")
+    if isinstance(content, list):
+        return "".join(str(p.get("text", "")) if isinstance(p, dict) else str(p) for p in content)
+    return str(content)
 
 
 def find_citation(session: Session, turn: int, n: int) -> CitationView | None:
