@@ -27,6 +27,8 @@ from rag.settings import ANSWER_FORMATS, ANSWER_LANGUAGES, Settings
 def _common(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("settings (also RAG_* environment variables)")
     g.add_argument("--index", dest="index_dir", type=Path, help="index directory")
+    g.add_argument("--store", help="local (default) | milvus:///path/index.db (Milvus Lite) | "
+                   "http://host:19530 (Milvus server)")
     g.add_argument("--cache-dir", dest="cache_dir", type=Path, help="model cache directory")
     g.add_argument("--llm", help="default | fast | tiny | path to a .gguf file")
     g.add_argument("--embedder", help="embeddinggemma | path to a sentence-transformers folder")
@@ -103,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_GROUP = "rag_chat.commands"  # entry points: name -> callable(settings, args) -> exit code
 Command = Callable[[Settings, argparse.Namespace], int]
 
-SETTING_KEYS = ("index_dir", "cache_dir", "llm", "embedder", "llm_url", "llm_api_model", "n_threads",
+SETTING_KEYS = ("index_dir", "store", "cache_dir", "llm", "embedder", "llm_url", "llm_api_model", "n_threads",
                 "top_k", "context_tokens", "answer_language", "answer_format", "prompt_lookup")
 
 

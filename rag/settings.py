@@ -41,6 +41,9 @@ class Settings:
     cache_dir: Path = field(default_factory=default_cache_dir)  # assembled models
     index_dir: Path = field(default_factory=default_index_dir)  # FAISS + document store
     seeds_dir: Path = PROJECT_ROOT / "seeds"  # indexed automatically when no index exists
+    # Which index backend: "local" (FAISS + BM25 files in index_dir), "milvus://PATH.db" (Milvus Lite, one
+    # process per file) or "http://host:19530" (a Milvus server or cluster shared by many processes).
+    store: str = "local"
 
     # Models: a catalogue name ("default", "fast", "tiny", "embeddinggemma") or a local path.
     llm: str = "default"

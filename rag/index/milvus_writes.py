@@ -1,0 +1,135 @@
+"""``MilvusStore.apply``: the same diff rules as the local store, written to Milvus row by row.
+
+Rules shared with the local store (``rag.index.store``): a document whose content hash and chunk ids
+are unchanged is skipped; a changed document's chunks are replaced as a whole; only chunk texts not
+already stored are embedded (a chunk id is a hash of source and text, so a stored id means a stored
+vector); chunk ids colliding with another document's are refused.
+
+Write order (why: see ``rag.index.milvus_store``): new chunks, stale chunks deleted, document records,
+then the per-language sums and the version counter.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rag.index.milvus_schema import CHUNKS, DOCUMENTS, quote
+from rag.index.store import ApplyReport
+from rag.types import Chunk, Document
+
+if TYPE_CHECKING:
+    from rag.index.milvus_store import MilvusStore
+
+BATCH = 1000
+
+
+def _dedupe(chunks: Sequence[Chunk]) -> list[Chunk]:
+    seen: set[str] = set()
+    return [c for c in chunks if not (c.id in seen or seen.add(c.id))]  # type: ignore[func-returns-value]
+
+
+def _record(doc: Document, chunks: Sequence[Chunk], ingested_at: str) -> dict[str, Any]:
+    return {"source": doc.source, "path": doc.path, "content_hash": doc.content_hash, "title": doc.title,
+            "date": doc.date, "lang": doc.lang, "sections": [[s.start, s.end, s.lang] for s in doc.sections],
+            "chunk_ids": [c.id for c in chunks], "ingested_at": ingested_at}
+
+
+def _rows(store: MilvusStore, ids: Sequence[str], fields: list[str]) -> list[dict[str, Any]]:
+    return [r for i in range(0, len(ids), BATCH)
+            for r in store.client.get(CHUNKS, ids=list(ids[i:i + BATCH]), output_fields=fields)]
+
+
+def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]]], removals: Sequence[str], *,
+               progress: bool) -> ApplyReport:
+    t0 = time.perf_counter()
+    seen: set[str] = set()
+    for doc, chunks in upserts:
+        if doc.source in seen:
+            raise ValueError(f"document {doc.source!r} given twice in one apply")
+        seen.add(doc.source)
+        for c in chunks:
+            if c.source != doc.source:
+                raise ValueError(f"chunk {c.id} has source {c.source!r}, document is {doc.source!r}")
+    old = store._records([*seen, *(s for s in removals if s not in seen)])
+    removed = sorted(s for s in removals if s in old and s not in seen)
+    changes: list[tuple[Document, list[Chunk], bool]] = []
+    for doc, chunks in upserts:
+        unique = _dedupe(chunks)
+        rec = old.get(doc.source)
+        if rec is not None and rec["content_hash"] == doc.content_hash and rec["chunk_ids"] == [c.id for c in unique]:
+            continue
+        changes.append((doc, unique, rec is not None))
+    if not changes and not removed:
+        return ApplyReport(seconds=time.perf_counter() - t0, index_kind=store.index_kind, generation=store.generation)
+
+    replaced = set(removed) | {doc.source for doc, _, existed in changes if existed}
+    new_chunks = [c for _, chunks, _ in changes for c in chunks]
+    new_ids = [c.id for c in new_chunks]
+    if len(set(new_ids)) != len(new_ids):
+        raise ValueError("two documents of one apply share a chunk id")
+    stored = {r["id"]: r for r in _rows(store, new_ids, ["id", "source", "vector"])}
+    for cid, r in stored.items():
+        if r["source"] not in replaced and r["source"] not in seen:
+            raise ValueError(f"chunk id {cid} collides with a chunk of {r['source']!r}")
+
+    # Vectors: a stored id is the same (source, text), so its vector is reused; new texts embedded once.
+    dim = store.embedder.dim
+    to_embed: dict[str, int] = {}
+    for c in new_chunks:
+        if c.id not in stored and c.text not in to_embed:
+            to_embed[c.text] = len(to_embed)
+    fresh = np.zeros((0, dim), dtype=np.float32)
+    if to_embed:
+        fresh = np.asarray(store.embedder.embed_documents(list(to_embed), progress=progress), dtype=np.float32)
+        if fresh.shape != (len(to_embed), dim):
+            raise ValueError(f"embedder returned shape {fresh.shape}, expected ({len(to_embed)}, {dim})")
+    vectors = np.zeros((len(new_chunks), dim), dtype=np.float32)
+    for j, c in enumerate(new_chunks):
+        vectors[j] = stored[c.id]["vector"] if c.id in stored else fresh[to_embed[c.text]]
+
+    # Old chunks of replaced/removed documents: their vectors leave the language sums.
+    old_ids = [cid for s in sorted(replaced) for cid in old[s]["chunk_ids"]]
+    old_rows = _rows(store, old_ids, ["id", "lang", "vector"])
+    delta: dict[str, tuple[np.ndarray, int]] = {}
+
+    def add(lang: str, vec: Any, sign: int) -> None:
+        s, n = delta.get(lang, (np.zeros(dim, dtype=np.float64), 0))
+        delta[lang] = (s + sign * np.asarray(vec, dtype=np.float64), n + sign)
+
+    for r in old_rows:
+        add(r["lang"], r["vector"], -1)
+    for c, v in zip(new_chunks, vectors, strict=True):
+        add(c.lang, v, +1)
+
+    store.write_chunks(new_chunks, vectors)
+    keep = set(new_ids)
+    stale = [r["id"] for r in old_rows if r["id"] not in keep]
+    for i in range(0, len(stale), BATCH):
+        store.client.delete(CHUNKS, ids=stale[i:i + BATCH])
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    for doc, chunks, _ in changes:
+        store.write_document(_record(doc, chunks, now), doc.text)
+    for s in removed:
+        store.client.delete(CHUNKS, filter=f"source == {quote(s)}")  # also rows an interrupted run left
+        store.client.delete(DOCUMENTS, filter=f"source == {quote(s)}")
+    n_chunks = len(store)
+    config = store.write_meta(delta, n_chunks)
+    old_set = set(old_ids)
+    return ApplyReport(
+        added_docs=sum(1 for *_, existed in changes if not existed),
+        updated_docs=sum(1 for *_, existed in changes if existed),
+        removed_docs=len(removed),
+        added_chunks=len(keep - old_set),
+        removed_chunks=len(old_set - keep),
+        reused_vectors=sum(1 for c in new_chunks if c.id in stored),
+        seconds=time.perf_counter() - t0,
+        index_kind=str(config["index_kind"]),
+        embedded_chunks=len(to_embed),
+        written=True,
+        generation=int(config["version"]),
+    )

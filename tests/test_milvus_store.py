@@ -1,0 +1,196 @@
+"""MilvusStore on the real Milvus Lite engine (no mock) and the real EmbeddingGemma: ingest, incremental
+update, removal, refusal of another embedder or chunking, hybrid retrieval, and -- for every read --
+the same answer as the local store (``IndexStore``) given the same documents.
+
+Inputs are the short seed sentences of ``test_index_store`` (a dozen texts, embedded once per session).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from test_index_store import AZ, CHUNKING, EXTRA, CountingEmbedder, _Memo, make_doc, three_docs
+
+from rag.errors import IndexError_
+from rag.index.milvus_schema import StoreTarget, parse_store
+from rag.index.milvus_store import MilvusStore
+from rag.index.store import IndexStore
+from rag.retrieve.retriever import HybridRetriever
+from rag.settings import PROJECT_ROOT, Settings
+
+QUERIES = [("Hüseynov forum", "az"), ("миграционной службы", "ru"), ("UN Migration Network", "en"),
+           ("Beynəlxalq Miqrasiya Forumu 2022", "")]
+
+
+@pytest.fixture(scope="module")
+def memo(embedder: Any) -> _Memo:
+    return _Memo(embedder)
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Iterator[StoreTarget]:
+    t = parse_store(f"milvus://{tmp_path}/index.db")
+    yield t
+    from milvus_lite import server_manager_instance
+
+    server_manager_instance.release_server(t.uri)
+
+
+def both(tmp_path: Path, target: StoreTarget, memo: _Memo) -> tuple[IndexStore, MilvusStore, CountingEmbedder]:
+    counting = CountingEmbedder(memo)
+    local = IndexStore.open(tmp_path / "local", CountingEmbedder(memo), CHUNKING)
+    local.apply(three_docs(), progress=False)
+    milvus = MilvusStore.open(target, counting, CHUNKING)
+    milvus.apply(three_docs(), progress=False)
+    return local, milvus, counting
+
+
+def assert_same_reads(local: IndexStore, milvus: MilvusStore, memo: _Memo) -> None:
+    """Every read the product makes returns what the local store returns."""
+    assert len(milvus) == len(local)
+    assert milvus.sources() == local.sources()
+    assert milvus.chunks() == sorted(local.chunks(), key=lambda c: (c.source, c.ordinal, c.id))
+    strip = [{k: v for k, v in d.items() if k != "ingested_at"} for d in local.documents()]
+    assert [{k: v for k, v in d.items() if k != "ingested_at"} for d in milvus.documents()] == strip
+    for source in local.sources():
+        assert milvus.document(source) == local.document(source)
+    qv = memo.embed_queries(["Abdulla Shahid meeting in New York"])[0]
+    dense_l, dense_m = local.search_dense(qv, 6), milvus.search_dense(qv, 6)
+    assert [c.id for c, _ in dense_m] == [c.id for c, _ in dense_l]
+    assert np.allclose([s for _, s in dense_m], [s for _, s in dense_l], atol=1e-5)
+    off_l, off_m = local.language_offsets(qv), milvus.language_offsets(qv)
+    assert off_m.keys() == off_l.keys()
+    assert all(abs(off_m[k] - off_l[k]) < 1e-5 for k in off_l)
+    for query, lang in QUERIES:
+        assert [c.id for c, _ in milvus.search_lexical(query, lang, 6)] == \
+            [c.id for c, _ in local.search_lexical(query, lang, 6)], query
+
+
+def test_ingest_returns_full_payload_like_the_local_store(tmp_path: Path, target: StoreTarget, memo: _Memo) -> None:
+    local, milvus, counting = both(tmp_path, target, memo)
+    assert len(milvus) == 6 and len(counting.texts) == 6
+    assert_same_reads(local, milvus, memo)
+    assert any(milvus.search_lexical(q, lang, 6) for q, lang in QUERIES)  # the comparison is not vacuous
+    reopened = MilvusStore.open(target, CountingEmbedder(memo), CHUNKING, create=False)
+    assert_same_reads(local, reopened, memo)
+
+
+def test_incremental_update_embeds_only_new_text(tmp_path: Path, target: StoreTarget, memo: _Memo) -> None:
+    local, milvus, counting = both(tmp_path, target, memo)
+    gen = milvus.generation
+    assert not milvus.apply(three_docs(), progress=False).written
+    assert milvus.generation == gen and len(counting.texts) == 6
+    changed = make_doc("az.txt", [*AZ, EXTRA], "az")
+    assert milvus.needs_update("az.txt", changed[0].content_hash)
+    report = milvus.apply([changed], progress=False)
+    local.apply([changed], progress=False)
+    assert (report.updated_docs, report.added_chunks, report.embedded_chunks, report.reused_vectors) == (1, 1, 1, 2)
+    assert counting.texts[6:] == [EXTRA] and milvus.generation == gen + 1
+    assert not milvus.needs_update("az.txt", changed[0].content_hash)
+    assert_same_reads(local, milvus, memo)  # including the updated per-language means
+
+
+def test_removal_by_source(tmp_path: Path, target: StoreTarget, memo: _Memo) -> None:
+    local, milvus, _ = both(tmp_path, target, memo)
+    report = milvus.remove(["ru.txt", "not-indexed.txt"])
+    local.remove(["ru.txt"])
+    assert (report.removed_docs, report.removed_chunks) == (1, 2)
+    assert "ru.txt" not in milvus.sources() and len(milvus) == 4
+    with pytest.raises(KeyError):
+        milvus.document("ru.txt")
+    assert "ru" not in milvus.language_offsets(memo.embed_queries(["миграция"])[0])
+    assert not milvus.search_lexical("миграционной службы", "ru", 6)
+    assert_same_reads(local, milvus, memo)
+
+
+def test_other_embedder_or_chunking_is_refused(target: StoreTarget, memo: _Memo) -> None:
+    with pytest.raises(IndexError_, match="No index"):
+        MilvusStore.open(target, CountingEmbedder(memo), CHUNKING, create=False)
+    MilvusStore.open(target, CountingEmbedder(memo), CHUNKING).apply(three_docs()[:1], progress=False)
+    with pytest.raises(IndexError_, match="not comparable; rebuild") as err:
+        MilvusStore.open(target, CountingEmbedder(memo, fingerprint="another-model"), CHUNKING)
+    assert err.value.fix is not None and "--rebuild" in err.value.fix and "--store milvus://" in err.value.fix
+    with pytest.raises(IndexError_, match="chunking"):
+        MilvusStore.open(target, CountingEmbedder(memo), {**CHUNKING, "chunk_tokens": 99})
+    fresh = MilvusStore.open(target, CountingEmbedder(memo, fingerprint="another-model"), CHUNKING, fresh=True)
+    assert len(fresh) == 0  # --rebuild replaces the collection
+
+
+def test_hybrid_search_finds_the_passage_across_languages(tmp_path: Path, target: StoreTarget,
+                                                          memo: _Memo) -> None:
+    local, milvus, _ = both(tmp_path, target, memo)
+    settings = Settings()
+    question = "When will the second International Migration Review Forum take place?"  # en -> az passage
+    hits = HybridRetriever(milvus, memo, settings).search(question, 3)
+    assert hits[0].chunk.text == AZ[0] and hits[0].chunk.lang == "az"
+    assert hits[0].dense_score is not None and hits[0].chunk.start == 0 and hits[0].chunk.title == "az.txt"
+    expected = HybridRetriever(local, memo, settings).search(question, 3)
+    assert [h.chunk.id for h in hits] == [h.chunk.id for h in expected]
+
+
+def test_milvus_lite_file_is_refused_to_a_second_process(target: StoreTarget, memo: _Memo) -> None:
+    """Milvus Lite runs in one process and locks its file: a second process gets a clear error."""
+    MilvusStore.open(target, CountingEmbedder(memo), CHUNKING)
+    code = ("from rag.index.milvus_schema import parse_store\nfrom rag.index.milvus_store import client_for\n"
+            f"client_for(parse_store('milvus://{target.uri}'))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert proc.returncode != 0
+    assert "another rag process has it open" in proc.stderr and "milvus_lite server" in proc.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_two_processes_share_one_milvus_server(tmp_path: Path, memo: _Memo) -> None:
+    """The server path (``--store http://...``): the engine in its own process, this process writing,
+    another process reading what was written -- what several ``rag serve`` replicas do."""
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(tmp_path / "srv"),
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                writer = MilvusStore.open(parse_store(url), CountingEmbedder(memo), CHUNKING)
+                break
+            except IndexError_:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        writer.apply(three_docs(), progress=False)
+        code = (
+            "from rag.index.milvus_schema import parse_store\n"
+            "from rag.index.milvus_store import MilvusStore\n"
+            "class Identity:\n"
+            f"    name, fingerprint, dim = {memo.name!r}, {memo.fingerprint!r}, {memo.dim}\n"
+            f"s = MilvusStore.open(parse_store({url!r}), Identity(), {CHUNKING!r}, create=False)\n"
+            "print(len(s), sorted(s.sources()), [c.source for c, _ in s.search_lexical('Hüseynov forum', 'az', 3)])\n")
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+        readers = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, cwd=PROJECT_ROOT, env=env) for _ in range(2)]
+        for r in readers:
+            out, err = r.communicate(timeout=120)
+            assert r.returncode == 0, err
+            assert out.strip() == "6 ['az.txt', 'en.txt', 'ru.txt'] ['az.txt']"
+        writer.remove(["az.txt"])
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                              cwd=PROJECT_ROOT, env=env)
+        assert proc.stdout.strip() == "4 ['en.txt', 'ru.txt'] []", proc.stderr
+        writer.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
