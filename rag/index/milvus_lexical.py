@@ -2,11 +2,11 @@
 
 Milvus scores BM25 server-side (the ``bm25`` function turns each chunk's ``terms`` into a sparse vector,
 the query's terms into an IDF-weighted one). What no engine does is ``rag.index.lexical``'s coverage
-filter -- a chunk counts only when it holds ``MIN_COVERAGE`` of the query's IDF weight under the
+filter -- a chunk counts only when it holds ``Settings.lexical_min_coverage`` of the query's IDF weight under the
 language rules that fit it best -- which is what keeps cross-lingual questions from being outvoted by
 incidental word overlap. So the client asks Milvus for a wide candidate list with each chunk's terms,
-gets each query term's document frequency with a ``text_match`` count (cached per index version),
-and applies the same filter the local index applies to all chunks.
+reads each query term's document frequency from the ``terms`` collection (kept by ``apply``; cached
+per index version), and applies the same filter the local index applies to all chunks.
 
 ``LocalLexical`` is the alternative that docs/scaling.md allowed: today's in-memory ``LexicalIndex``
 rebuilt from the terms stored in Milvus. It reads every chunk's terms on open and after each change,
@@ -17,11 +17,12 @@ the two side by side (the choice and its figures are in docs/scaling.md).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from rag.index.lexical import MIN_COVERAGE, LexicalIndex, _idf, _rule_terms
+from rag.index.lexical import LexicalIndex, _idf, _rule_terms
 from rag.index.milvus_schema import CHUNKS
+from rag.settings import Settings
 from rag.types import Chunk
 
 CANDIDATES_MIN = 200  # BM25 candidates fetched before the coverage filter (or 10 x k if larger)
@@ -34,29 +35,33 @@ def bm25_score(distance: float) -> float:
 
 
 class MilvusLexical:
-    """BM25 by Milvus, coverage filter in the client."""
+    """BM25 by Milvus, coverage filter in the client (document frequencies from the ``terms`` collection)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, doc_freqs: Callable[[Sequence[str]], dict[str, int]]) -> None:
         self.client = client
+        self._doc_freqs = doc_freqs
         self._df: dict[str, int] = {}
         self._df_version = -1
         self._lock = threading.Lock()
 
-    def _doc_freq(self, term: str, version: int) -> int:
+    def _idf(self, terms: Sequence[str], n_docs: int, version: int) -> dict[str, float]:
         with self._lock:
             if version != self._df_version:
                 self._df, self._df_version = {}, version
-            if term in self._df:
-                return self._df[term]
-        res = self.client.query(CHUNKS, filter=f"text_match(terms, '{term}')", output_fields=["count(*)"],
-                                consistency_level="Strong")
-        n = int(res[0]["count(*)"]) if res else 0
-        with self._lock:
-            if version == self._df_version:
-                self._df[term] = n
-        return n
+            missing = [t for t in terms if t not in self._df]
+        if missing:
+            found = self._doc_freqs(missing)
+            with self._lock:
+                if version == self._df_version:
+                    self._df.update({t: found.get(t, 0) for t in missing})
+            df = {**self._df, **{t: found.get(t, 0) for t in missing}}
+        else:
+            df = self._df
+        return {t: _idf(df[t], n_docs) for t in terms}
 
-    def search(self, query: str, lang: str, k: int, n_docs: int, version: int) -> list[tuple[Chunk, float]]:
+    def search(self, query: str, lang: str, k: int, n_docs: int, version: int, min_coverage: float | None = None
+               ) -> list[tuple[Chunk, float]]:
+        threshold = Settings.lexical_min_coverage if min_coverage is None else min_coverage
         rule_sets = _rule_terms(query, lang)
         terms = sorted(set().union(*rule_sets))
         if k <= 0 or not terms or n_docs == 0:
@@ -69,14 +74,14 @@ class MilvusLexical:
         if not hits:
             return []
         held = [set(str(h["entity"]["terms"]).split()) for h in hits]
-        present = {t for t in terms if any(t in h for h in held)}
+        present = sorted({t for t in terms if any(t in h for h in held)})
         max_idf = _idf(0, n_docs)
-        idf = {t: _idf(self._doc_freq(t, version), n_docs) for t in present}
+        idf = self._idf(present, n_docs, version)
         out: list[tuple[Chunk, float]] = []
         for hit, have in zip(hits, held, strict=True):
             coverage = max(sum(idf[t] for t in ts if t in have) / sum(idf.get(t, max_idf) for t in ts)
                            for ts in rule_sets)
-            if coverage >= MIN_COVERAGE - 1e-9:
+            if coverage >= threshold - 1e-9:
                 out.append((Chunk.from_dict(hit["entity"]["chunk"]), bm25_score(hit["distance"])))
         # Stable on the engine's order; ties by chunk id so results do not depend on segment layout.
         out.sort(key=lambda t: (-round(t[1], 6), t[0].id))
@@ -94,7 +99,8 @@ class LocalLexical:
         self._version = -1
         self._lock = threading.Lock()
 
-    def search(self, query: str, lang: str, k: int, n_docs: int, version: int) -> list[tuple[Chunk, float]]:
+    def search(self, query: str, lang: str, k: int, n_docs: int, version: int, min_coverage: float | None = None
+               ) -> list[tuple[Chunk, float]]:
         with self._lock:
             if self._index is None or version != self._version:
                 rows = sorted(self._rows(), key=lambda r: r["id"])
@@ -103,6 +109,6 @@ class LocalLexical:
                 index._fit()
                 self._index, self._version = index, version
             index = self._index
-        found = index.search(query, lang, k)
+        found = index.search(query, lang, k, min_coverage=min_coverage)
         by_id = {c.id: c for c in self._chunks([cid for cid, _ in found])}
         return [(by_id[cid], score) for cid, score in found if cid in by_id]

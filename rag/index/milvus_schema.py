@@ -14,6 +14,9 @@ Collections (``PREFIX`` + name), each keyed by a VARCHAR primary key:
   so citations keep offsets, language, title and date).
 - ``documents``: per source, ``part`` 0 carries the record (content hash, title, date, chunk ids...)
   and parts 0..n the cleaned text in slices (a VARCHAR holds at most 65,535 bytes).
+- ``terms``: per BM25 term, the number of chunks holding it (``info.df``), kept by every ``apply``. The
+  coverage filter needs each query term's IDF; Milvus computes IDF inside its BM25 scoring but does not
+  return it, and counting with ``text_match`` scans the collection (~0.5 s per term on Milvus Lite).
 - ``meta``: the ``config`` row (format, embedder identity, chunking, version counter) and one row per
   chunk language with the running vector sum and count (the per-language means of centering).
 
@@ -21,7 +24,7 @@ Why our tokens rather than a Milvus analyzer on the raw text: Milvus has no Azer
 Milvus Lite has only the ``standard`` (lower-case ``\\w+``) tokenizer; pre-tokenised terms give Milvus's
 BM25 exactly the vocabulary the local index was measured with (docs/scaling.md).
 
-``documents`` and ``meta`` carry a 2-d dummy vector only because a Milvus collection must have one.
+``documents``, ``terms`` and ``meta`` carry a 2-d dummy vector only because a Milvus collection must have one.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ PREFIX = "rag_"
 CHUNKS = PREFIX + "chunks"
 DOCUMENTS = PREFIX + "documents"
 META = PREFIX + "meta"
+TERMS = PREFIX + "terms"
+COLLECTIONS = (CHUNKS, DOCUMENTS, TERMS, META)  # META last: its config row means "the index exists"
 FORMAT_VERSION = 1
 TEXT_SLICE_CHARS = 16_000  # <= 64,000 bytes even if every character takes 4 bytes in UTF-8
 MAX_TERMS_BYTES = 65_000
@@ -96,7 +101,7 @@ def chunks_schema(client: Any, dim: int) -> tuple[Any, Any]:
 
 
 def keyed_schema(client: Any) -> tuple[Any, Any]:
-    """Schema of the documents and meta collections: a key, a source, a part, JSON, text."""
+    """Schema of the documents, terms and meta collections: a key, a source, a part, JSON, text."""
     from pymilvus import DataType
 
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)

@@ -31,17 +31,17 @@ import numpy as np
 
 from rag.embedding import Embedder
 from rag.errors import IndexError_
-from rag.index.lexical import tokenize
 from rag.index.milvus_lexical import LocalLexical, MilvusLexical
 from rag.index.milvus_schema import (
     CHUNKS,
+    COLLECTIONS,
     DOCUMENTS,
     DUMMY,
     FORMAT_VERSION,
     HNSW_EF_SEARCH,
     HNSW_PARAMS,
-    MAX_TERMS_BYTES,
     META,
+    TERMS,
     TEXT_SLICE_CHARS,
     StoreTarget,
     chunks_schema,
@@ -105,7 +105,7 @@ class MilvusStore:
         self._write_lock = threading.Lock()
         self.lexical: MilvusLexical | LocalLexical
         if lexical == "milvus":
-            self.lexical = MilvusLexical(client)
+            self.lexical = MilvusLexical(client, self.doc_freqs)
         elif lexical == "local":
             self.lexical = LocalLexical(lambda: self._all(CHUNKS, 'id != ""', ["id", "lang", "terms"]),
                                         self._get_chunks)
@@ -126,7 +126,7 @@ class MilvusStore:
         """Open (or with ``create`` make) the collections; ``fresh`` drops what is there first."""
         client = client_for(target)
         if fresh:
-            for name in (CHUNKS, DOCUMENTS, META):
+            for name in COLLECTIONS:
                 if client.has_collection(name):
                     client.drop_collection(name)
         if not client.has_collection(META):
@@ -134,7 +134,10 @@ class MilvusStore:
                 raise IndexError_(f"No index in {target.uri}.", fix=f"rag ingest PATH --store {_flag(target)}")
             config = cls._create(client, embedder, chunking)
         else:
-            for name in (CHUNKS, DOCUMENTS, META):
+            for name in COLLECTIONS:
+                if not client.has_collection(name):
+                    raise IndexError_(f"Index in {target.uri} is corrupt: collection {name} is missing.",
+                                      fix=f"rag ingest --rebuild PATH --store {_flag(target)}")
                 client.load_collection(name)
             rows = client.get(META, ids=["config"], output_fields=["info"])
             if not rows:
@@ -148,7 +151,7 @@ class MilvusStore:
     def _create(client: Any, embedder: Embedder, chunking: dict[str, Any]) -> dict[str, Any]:
         schema, index = chunks_schema(client, embedder.dim)
         client.create_collection(CHUNKS, schema=schema, index_params=index, consistency_level=CONSISTENCY)
-        for name in (DOCUMENTS, META):
+        for name in (DOCUMENTS, TERMS, META):
             schema, index = keyed_schema(client)
             client.create_collection(name, schema=schema, index_params=index, consistency_level=CONSISTENCY)
         now = _now()
@@ -276,9 +279,10 @@ class MilvusStore:
         q = np.asarray(query_vec, dtype=np.float32).reshape(-1)
         return {lang: float(mean @ q) for lang, mean in self._means.items()}
 
-    def search_lexical(self, query: str, lang: str, k: int) -> list[tuple[Chunk, float]]:
+    def search_lexical(self, query: str, lang: str, k: int, *, min_coverage: float | None = None
+                       ) -> list[tuple[Chunk, float]]:
         self._refresh()
-        return self.lexical.search(query, lang, k, len(self), int(self._config.get("version", 0)))
+        return self.lexical.search(query, lang, k, len(self), int(self._config.get("version", 0)), min_coverage)
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -291,12 +295,9 @@ class MilvusStore:
         with self._write_lock:
             return plan_apply(self, upserts, removals, progress=progress)
 
-    def write_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def write_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray, terms_of: Sequence[str]) -> None:
         rows = []
-        for c, v in zip(chunks, vectors, strict=True):
-            terms = " ".join(tokenize(c.text, c.lang))
-            while len(terms.encode("utf-8")) > MAX_TERMS_BYTES:  # a pathological chunk; BM25 sees a prefix
-                terms = terms[: len(terms) * 9 // 10].rsplit(" ", 1)[0]
+        for c, v, terms in zip(chunks, vectors, terms_of, strict=True):
             rows.append({"id": c.id, "source": c.source, "lang": c.lang, "terms": terms, "chunk": c.to_dict(),
                          "vector": np.asarray(v, dtype=np.float32).tolist()})
         for i in range(0, len(rows), BATCH):
@@ -308,6 +309,28 @@ class MilvusStore:
         rows += [_keyed(doc_key(rec["source"], i), rec["source"], i, {}, s) for i, s in enumerate(slices) if i]
         self.client.upsert(DOCUMENTS, rows)
         self.client.delete(DOCUMENTS, filter=f"source == {quote(rec['source'])} and part >= {len(slices)}")
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks hold each term (absent terms: 0)."""
+        rows = [r for i in range(0, len(terms), BATCH)
+                for r in self.client.get(TERMS, ids=list(terms[i:i + BATCH]), output_fields=["key", "info"])]
+        return {r["key"]: int(r["info"]["df"]) for r in rows}
+
+    def write_terms(self, delta: dict[str, int]) -> None:
+        touched = sorted(t for t, d in delta.items() if d)
+        current = self.doc_freqs(touched)
+        keep: list[dict[str, Any]] = []
+        gone: list[str] = []
+        for t in touched:
+            df = current.get(t, 0) + delta[t]
+            if df > 0:
+                keep.append(_keyed(t, "", 0, {"df": df}))
+            else:
+                gone.append(t)
+        for i in range(0, len(keep), BATCH):
+            self.client.upsert(TERMS, keep[i:i + BATCH])
+        for i in range(0, len(gone), BATCH):
+            self.client.delete(TERMS, ids=gone[i:i + BATCH])
 
     def write_meta(self, lang_delta: dict[str, tuple[np.ndarray, int]], n_chunks: int) -> dict[str, Any]:
         """Add the per-language sums/counts, bump the version, switch to HNSW past ``exact_index_max``."""

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.index.milvus_schema import CHUNKS, DOCUMENTS, quote
+from rag.index.lexical import tokenize
+from rag.index.milvus_schema import CHUNKS, DOCUMENTS, MAX_TERMS_BYTES, quote
 from rag.index.store import ApplyReport
 from rag.types import Chunk, Document
 
@@ -42,6 +43,15 @@ def _record(doc: Document, chunks: Sequence[Chunk], ingested_at: str) -> dict[st
 def _rows(store: MilvusStore, ids: Sequence[str], fields: list[str]) -> list[dict[str, Any]]:
     return [r for i in range(0, len(ids), BATCH)
             for r in store.client.get(CHUNKS, ids=list(ids[i:i + BATCH]), output_fields=fields)]
+
+
+def terms_text(chunk: Chunk) -> str:
+    """The chunk's BM25 terms (``rag.index.lexical.tokenize`` under its language), space-joined."""
+    terms = " ".join(tokenize(chunk.text, chunk.lang))
+    while len(terms.encode("utf-8")) > MAX_TERMS_BYTES:  # a pathological chunk: BM25 sees a prefix
+        terms = terms[: len(terms) * 9 // 10].rsplit(" ", 1)[0]
+    return terms
+
 
 
 def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]]], removals: Sequence[str], *,
@@ -94,7 +104,7 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
 
     # Old chunks of replaced/removed documents: their vectors leave the language sums.
     old_ids = [cid for s in sorted(replaced) for cid in old[s]["chunk_ids"]]
-    old_rows = _rows(store, old_ids, ["id", "lang", "vector"])
+    old_rows = _rows(store, old_ids, ["id", "lang", "vector", "terms"])
     delta: dict[str, tuple[np.ndarray, int]] = {}
 
     def add(lang: str, vec: Any, sign: int) -> None:
@@ -106,7 +116,14 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
     for c, v in zip(new_chunks, vectors, strict=True):
         add(c.lang, v, +1)
 
-    store.write_chunks(new_chunks, vectors)
+    # Document frequencies of the BM25 terms (for the coverage filter's IDF, see milvus_lexical).
+    terms_of = [terms_text(c) for c in new_chunks]
+    df_delta: dict[str, int] = {}
+    for text, sign in [*((r["terms"], -1) for r in old_rows), *((t, 1) for t in terms_of)]:
+        for term in set(text.split()):
+            df_delta[term] = df_delta.get(term, 0) + sign
+
+    store.write_chunks(new_chunks, vectors, terms_of)
     keep = set(new_ids)
     stale = [r["id"] for r in old_rows if r["id"] not in keep]
     for i in range(0, len(stale), BATCH):
@@ -117,6 +134,7 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
     for s in removed:
         store.client.delete(CHUNKS, filter=f"source == {quote(s)}")  # also rows an interrupted run left
         store.client.delete(DOCUMENTS, filter=f"source == {quote(s)}")
+    store.write_terms(df_delta)
     n_chunks = len(store)
     config = store.write_meta(delta, n_chunks)
     old_set = set(old_ids)
