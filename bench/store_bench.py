@@ -82,7 +82,7 @@ def corpus(n: int, seed: int, prefix: str = "doc") -> tuple[list[tuple[Document,
     upserts, vectors, row = [], {}, 0
     for d in range((n + CHUNKS_PER_DOC - 1) // CHUNKS_PER_DOC):
         lang, source = LANGS[d % 3], f"{prefix}_{d:07d}.txt"
-        texts = []
+        texts: list[str] = []
         for _ in range(min(CHUNKS_PER_DOC, n - row)):
             text = f"{source} part {len(texts)}: " + " ".join(vocab[i] for i in words[row])
             vectors[text] = vecs[row]
@@ -158,10 +158,10 @@ def child(phase: str, kind: str, n: int, where: Path) -> dict[str, Any]:
             hits = store.search_lexical(words, "en", 20)
             lexical.append(time.perf_counter() - t)
             empty += not hits
-        out.update(dense_p50_ms=round(percentile(dense, 50) * 1000, 2), dense_p95_ms=round(percentile(dense, 95) * 1000, 2),
-                   lexical_p50_ms=round(percentile(lexical, 50) * 1000, 2),
-                   lexical_p95_ms=round(percentile(lexical, 95) * 1000, 2), lexical_empty=empty,
-                   chunks=len(store))
+        for name, times in (("dense", dense), ("lexical", lexical)):
+            out[f"{name}_p50_ms"] = round(percentile(times, 50) * 1000, 2)
+            out[f"{name}_p95_ms"] = round(percentile(times, 95) * 1000, 2)
+        out.update(lexical_empty=empty, chunks=len(store))
     out["peak_rss_mb"] = round(peak_rss_mb())
     return out
 

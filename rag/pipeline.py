@@ -22,7 +22,7 @@ from rag.answer.answerer import Answerer, Done, Event
 from rag.answer.context import SentenceWindowSelector
 from rag.embedding import SentenceTransformerEmbedder, VectorCache, folder_fingerprint
 from rag.errors import IndexError_, InputError
-from rag.index.backends import index_exists, open_store
+from rag.index.backends import index_exists, location, open_store
 from rag.index.base import ApplyReport, Store
 from rag.ingest.chunking import chunk_document
 from rag.ingest.documents import build_document
@@ -175,7 +175,7 @@ class RAG:
         with self._lock:
             if self._store is None:
                 if not self.index_exists():
-                    raise IndexError_(f"no index in {self.settings.index_dir}",
+                    raise IndexError_(f"no index in {location(self.settings)}",
                                       fix=f"rag ingest {self.settings.seeds_dir}")
                 self._store = open_store(self.settings, self.embedder, create=False)
             return self._store
@@ -188,7 +188,7 @@ class RAG:
     def ensure_index(self, progress: bool = True) -> None:
         """Ask, eval and serve on a fresh machine: index the seeds first rather than fail."""
         if not self.index_exists():
-            log.warning("no index yet in %s: indexing %s first", self.settings.index_dir, self.settings.seeds_dir)
+            log.warning("no index yet in %s: indexing %s first", location(self.settings), self.settings.seeds_dir)
             report = self.ingest([self.settings.seeds_dir], progress=progress)
             log.warning(report.summary())
 

@@ -194,3 +194,24 @@ def test_two_processes_share_one_milvus_server(tmp_path: Path, memo: _Memo) -> N
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_pipeline_runs_on_milvus_through_the_store_setting(tmp_path: Path, target: StoreTarget, memo: _Memo,
+                                                           base_settings: Settings) -> None:
+    """``--store milvus://...`` end to end below the LLM: ingest a folder, skip it unchanged, retrieve."""
+    from rag.pipeline import RAG
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for doc, _ in three_docs():
+        (folder / doc.source).write_text(doc.text, encoding="utf-8")
+    rag = RAG(base_settings.replace(store=f"milvus://{target.uri}", index_dir=tmp_path / "unused"))
+    rag.__dict__["embedder"] = memo  # the session's embedder (cached_property slot)
+    assert not rag.index_exists()
+    first = rag.ingest([folder], progress=False)
+    assert first.apply is not None and first.apply.added_docs == 3
+    assert rag.ingest([folder], progress=False).unchanged == 3
+    assert rag.index_exists() and not (tmp_path / "unused").exists()  # nothing written to the local index dir
+    _, hits, _ = rag.retrieve("When will the second International Migration Review Forum take place?")
+    assert hits[0].chunk.source == "az.txt" and hits[0].chunk.text.startswith("Bildirilib")
+    assert rag.remove("ru.txt") and {d["source"] for d in rag.documents()} == {"az.txt", "en.txt"}

@@ -31,6 +31,7 @@ import numpy as np
 
 from rag.embedding import Embedder
 from rag.errors import IndexError_
+from rag.index.base import ApplyReport
 from rag.index.milvus_lexical import LocalLexical, MilvusLexical
 from rag.index.milvus_schema import (
     CHUNKS,
@@ -286,11 +287,11 @@ class MilvusStore:
 
     # -- writing ----------------------------------------------------------------------------------
 
-    def remove(self, sources: Sequence[str], *, progress: bool = False) -> Any:
+    def remove(self, sources: Sequence[str], *, progress: bool = False) -> ApplyReport:
         return self.apply([], sources, progress=progress)
 
     def apply(self, upserts: Sequence[tuple[Document, list[Chunk]]], removals: Sequence[str] = (), *,
-              progress: bool = True) -> Any:
+              progress: bool = True) -> ApplyReport:
         """Add or replace documents and remove others (order of writes: see the module docstring)."""
         with self._write_lock:
             return plan_apply(self, upserts, removals, progress=progress)

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag.index.base import ApplyReport
 from rag.index.lexical import tokenize
 from rag.index.milvus_schema import CHUNKS, DOCUMENTS, MAX_TERMS_BYTES, quote
-from rag.index.store import ApplyReport
 from rag.types import Chunk, Document
 
 if TYPE_CHECKING:
