@@ -20,6 +20,8 @@ from tqdm import tqdm
 
 from rag.answer.answerer import Answerer, Done, Event
 from rag.answer.context import SentenceWindowSelector
+from rag.answer.evidence import EvidenceRanker, Weights
+from rag.answer.grounded import GroundedAnswerer
 from rag.embedding import SentenceTransformerEmbedder, VectorCache, folder_fingerprint
 from rag.errors import IndexError_, InputError
 from rag.index.backends import index_exists, location, open_store
@@ -145,6 +147,8 @@ class RAG:
 
     @cached_property
     def answerer(self) -> Answerer:
+        if self.settings.answer_mode == "evidence":
+            return self._grounded_answerer()
         selector = None
         if self.settings.context_tokens > 0:
             e = self.embedder
@@ -156,6 +160,15 @@ class RAG:
         spec = CATALOG.get(self.settings.llm)
         return Answerer(self.llm, self.settings, similarity=self.embedder.similarity, selector=selector,
                         repeat_question=spec.repeat_question if spec is not None else True)
+
+    def _grounded_answerer(self) -> Answerer:
+        s, e = self.settings, self.embedder
+        weights = Weights(s.evidence_sentence_weight, s.evidence_window_weight, s.evidence_retrieval_weight,
+                          s.evidence_typed_weight, s.evidence_terms_weight)
+        ranker = EvidenceRanker(e.embed_queries, e.embed_documents, weights,
+                                language_offsets=lambda q: self.store.language_offsets(q),
+                                centering=s.language_centering)
+        return GroundedAnswerer(self.llm, s, ranker, similarity=e.similarity, embed_docs=ranker.embed_docs)
 
     def index_exists(self) -> bool:
         return index_exists(self.settings)

@@ -96,6 +96,20 @@ class Settings:
     min_evidence: float = 0.3  # best raw cosine below which we abstain without calling the LLM (docs/answering.md)
     support_threshold: float = 0.55  # direct format: a citation stays when its passage supports the claim this well
     quote_min_match: float = 0.6  # quote format: share of the quote found in one sentence window of a passage
+    # Evidence sentences (rag/answer/evidence.py): how many chunks' sentences are ranked, and the weights
+    # of the ranker's features, chosen on the dev half with bench/sentence_recall.py --grid.
+    evidence_hits: int = 8
+    evidence_sentence_weight: float = 0.5
+    evidence_window_weight: float = 0.5
+    evidence_retrieval_weight: float = 0.05
+    evidence_typed_weight: float = 0.05
+    evidence_terms_weight: float = 0.1
+    evidence_sentences: int = 3  # best sentences (with neighbours) given to the LLM and shown under the answer
+    evidence_min_score: float = 0.0  # best sentence's ranker score below which the question is declined
+    # answer_mode "evidence": the embedder finds the sentence, rules read the fact, the LLM writes
+    # (rag/answer/grounded.py); "passages": the LLM reads the selected passages (rag/answer/answerer.py).
+    answer_mode: str = "passages"
+    typed_answer: str = "llm"  # "llm": the LLM writes around a typed fact; "template": the fact alone, no LLM
 
     def replace(self, **overrides: Any) -> Settings:
         """Copy with overrides; ``None`` values are ignored so CLI flags can be passed through as-is."""

@@ -101,6 +101,28 @@ class Citation:
 
 
 @dataclass
+class Evidence:
+    """A sentence the answer was read from: shown under the answer so a reader can check it at a glance.
+
+    ``n`` is the passage number the answer cites for it ([n]); ``start``/``end`` are its character
+    span in the cleaned source document (like ``Citation``); ``score`` is the evidence ranker's score
+    (rag/answer/evidence.py), comparable across questions."""
+
+    n: int
+    source: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    lang: str
+    score: float = 0.0
+    used: bool = False  # the answer's fact was taken from this sentence
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Answer:
     """What ``ask`` returns; ``to_dict`` is the ``rag ask --json`` object."""
 
@@ -116,6 +138,9 @@ class Answer:
     tokens: dict[str, int] = field(default_factory=dict)  # prompt, generated
     model: str = ""
     warnings: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)  # best sentences, the one answered from first
+    kind: str = ""  # what the question asks for (date, number, person, ..., yesno; "" = open)
+    path: str = ""  # how the answer was made: "llm", "template" (typed candidate), "" (declined early)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -131,4 +156,7 @@ class Answer:
             "tokens": self.tokens,
             "model": self.model,
             "warnings": self.warnings,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "kind": self.kind,
+            "path": self.path,
         }

@@ -1,0 +1,95 @@
+"""The typed-answer path alone, without the LLM: how often the fact read from the ranked evidence is right.
+
+For every seed question of one half (``evals/split.py``): retrieve as the product does, rank sentences
+(``EvidenceRanker``), classify the question (``question_kind``) and read candidates
+(``rag.answer.candidates``); a typed question is answered with the template ("5–8 May [1]."), declined
+when it has no candidate or weak evidence, and an open question is left to the LLM (counted apart).
+Scored with the eval's own matcher (``evals.scoring.accuracy``).
+
+    nice -n 19 .venv/bin/python bench/typed_answers.py --split dev [--show]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchlib import SEEDS_QA, read_jsonl
+from sentence_recall import DiskVectors
+
+from evals.scoring import accuracy
+from evals.split import split_of
+from rag.answer.candidates import TYPED, extract, question_kind
+from rag.answer.compose import template
+from rag.answer.evidence import EvidenceRanker, Weights
+from rag.answer.language import question_language
+from rag.pipeline import RAG
+from rag.retrieve.rewrite import condense
+from rag.settings import Settings
+
+STRICT = ("date", "period", "number", "ordinal")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", default="dev", choices=["dev", "heldout", "all"])
+    ap.add_argument("--show", action="store_true", help="print every typed row")
+    args = ap.parse_args()
+    s = Settings.load()
+    rag = RAG(s)
+    e = rag.embedder
+    docs = DiskVectors(e.embed_documents, e.fingerprint)
+    weights = Weights(s.evidence_sentence_weight, s.evidence_window_weight, s.evidence_retrieval_weight,
+                      s.evidence_typed_weight, s.evidence_terms_weight)
+    ranker = EvidenceRanker(e.embed_queries, docs, weights, language_offsets=rag.store.language_offsets,
+                            centering=s.language_centering)
+    rows = [r for r in read_jsonl(SEEDS_QA) if args.split == "all" or split_of(r["id"]) == args.split]
+    tally: Counter[str] = Counter()
+    scores: list[dict[str, Any]] = []
+    for row in rows:
+        q = row["question"]
+        query = condense(q, row.get("history") or []) or q
+        hits = rag.retriever.search(query, s.retrieve_depth)
+        lang = question_language(q, "auto")
+        kind = question_kind(q)
+        pool = hits[: s.evidence_hits]
+        ranked = ranker.rank(q, query, pool)
+        top = ranked[: s.evidence_sentences]
+        best_score = ranked[0].score if ranked else 0.0
+        scores.append({"id": row["id"], "answerable": row["answerable"], "score": best_score, "kind": kind})
+        if kind not in TYPED:
+            tally[f"open {'answerable' if row['answerable'] else 'unanswerable'}"] += 1
+            continue
+        cands = extract(kind, q, lang, top, pool, docs, top=s.evidence_sentences)
+        weak = best_score < s.evidence_min_score
+        if weak or not cands:
+            if kind in STRICT or weak:
+                tally["typed declined, " + ("answerable" if row["answerable"] else "unanswerable")] += 1
+                if args.show:
+                    print(f"{row['id']} {kind:12} DECLINED  {q[:70]}")
+                continue
+            tally["typed without candidate -> LLM"] += 1
+            continue
+        answer = template(cands[0].text, 1, lang)
+        ok = bool(row["answerable"]) and accuracy(answer, row["answers"])
+        tally["typed answered, " + ("correct" if ok else "wrong" if row["answerable"] else "unanswerable")] += 1
+        if args.show:
+            print(f"{row['id']} {kind:12} {'OK ' if ok else 'BAD'} {answer[:40]:40} {q[:60]}")
+    docs.save()
+    for k, v in sorted(tally.items()):
+        print(f"{k}: {v}")
+    ans = sorted(x["score"] for x in scores if x["answerable"])
+    un = sorted(x["score"] for x in scores if not x["answerable"])
+    print("best sentence score, answerable (min, p10, median):", [round(ans[i], 3) for i in (0, len(ans) // 10,
+                                                                                           len(ans) // 2)])
+    print("best sentence score, unanswerable (sorted):", [round(x, 3) for x in un])
+
+
+if __name__ == "__main__":
+    main()

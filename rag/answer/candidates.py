@@ -1,0 +1,138 @@
+"""Typed answer candidates read from the best evidence sentences: the fact, not the LLM's reading of it.
+
+For a question that asks for a date, a period, a number, an ordinal, a person, an organisation or a
+place, the value is read from the top-ranked sentences by the rules of ``rag.text`` (which know az/ru/en
+month names, case endings and number words) and written in the asker's language. The LLM may then
+write a sentence around it, or a plain template gives it ("5–8 May [1]") when the LLM's sentence
+does not hold up.
+
+The question kind comes from the question words of the three languages (``question_kind``); a count is
+matched to the question's noun ("how many *states*") with the embedder, so "10 dövləti və 3 beynəlxalq
+təşkilatı" answers "how many states" with 10 and "сколько международных организаций" with 3.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer.answer_type import expected_type
+from rag.answer.evidence import Sentence
+from rag.answer.terms import content_terms
+from rag.text.counts import Count, find_counts, render_count
+from rag.text.dates import DateValue, find_dates, render_date
+from rag.text.names import find_names, render_name
+from rag.text.translit import latin_skeleton as fold
+from rag.types import Hit
+
+EmbedTexts = Callable[[Sequence[str]], np.ndarray]
+
+# Question cues beyond rag.answer.answer_type (which knows date / number / person / place).
+_PERIOD = re.compile(r"\b(which years|what years|what period|for which years|какие годы|какой период|"
+                     r"на какие годы|за какие годы|hansı illər|hansı dövr|neçənci illər)", re.IGNORECASE)
+_ORDINAL = re.compile(r"(какой по сч[её]ту|какая по сч[её]ту|каким по сч[её]ту|какое место|\bneçənci\b|"
+                      r"\bfirst, second or third\b|\bwhich (?:round|session|meeting)\b)", re.IGNORECASE)
+_ORG = re.compile(r"\b(which (?:organi[sz]ations?|agency|agencies|bodies|body|institutions?|news agency)|"
+                  r"what (?:organi[sz]ation|agency|body)|какая организация|какие организации|какой организации|"
+                  r"каком[уy]? (?:информационному )?агентств|какое агентство|какая структура|"
+                  r"hansı (?:qurum|təşkilat|agentlik)\w*)", re.IGNORECASE)
+_YESNO = re.compile(r"^(?:is|are|was|were|does|do|did|has|have|had|can|will)\b|\bли\b|"
+                    r"\b\w+(?:mı|mi|mu|mü|mıdır|midir|mudur|müdür)\b[?]?$", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\b(?:how many|how much|сколько|neçə)\s+(.*)", re.IGNORECASE)
+TYPED = ("date", "period", "number", "ordinal", "person", "organisation", "place")
+
+
+def question_kind(question: str) -> str | None:
+    """What a question asks for: one of ``TYPED``, "yesno", or None for an open question."""
+    q = question.strip()
+    if _PERIOD.search(q):
+        return "period"
+    if _ORDINAL.search(q):
+        return "ordinal"
+    if _ORG.search(q):
+        return "organisation"
+    kind = expected_type(q)
+    if kind is not None:
+        return kind
+    if _YESNO.search(q.lower()):
+        return "yesno"
+    return None
+
+
+def counted_noun(question: str) -> str:
+    """The words after "how many / сколько / neçə" that name what is counted ("states", "стран")."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return ""
+    words = re.findall(r"[^\W\d_]+", m.group(1))
+    stop = {"does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "the", "of", "in", "for",
+            "был", "было", "были", "в", "на", "ли", "всего", "таких"}
+    out = []
+    for w in words[:3]:
+        if w.lower() in stop:
+            break
+        out.append(w)
+    return " ".join(out[:2])
+
+
+@dataclass
+class Candidate:
+    kind: str
+    text: str  # rendered in the asker's language
+    sentence: Sentence  # where it was read
+    span: tuple[int, int]  # within the sentence text
+    score: float  # the sentence's score, plus noun agreement for counts
+
+
+def _date_ok(kind: str, d: DateValue, question: str) -> bool:
+    if kind == "period":
+        return d.year2 is not None
+    wants_year = bool(re.search(r"\b(year|году|года|il)\b", question, re.IGNORECASE))
+    return not (wants_year and d.year is None)
+
+
+def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hits: Sequence[Hit],
+            embed: EmbedTexts | None = None, top: int = 3) -> list[Candidate]:
+    """Candidates of ``kind`` from the ``top`` best sentences, best first."""
+    out: list[Candidate] = []
+    asked = set(content_terms(question))
+    noun = counted_noun(question)
+    noun_vec = embed([noun])[0] if embed is not None and noun else None
+    for rank, s in enumerate(ranked[:top]):
+        src_lang = hits[s.hit].chunk.lang
+        base = s.score - 0.01 * rank
+        if kind in ("date", "period"):
+            for d in find_dates(s.text):
+                if _date_ok(kind, d, question):
+                    bonus = 0.01 * d.parts + (0.02 if d.is_period == (kind == "period") else 0.0)
+                    out.append(Candidate(kind, render_date(d, lang), s, (d.start, d.end), base + bonus))
+        elif kind in ("number", "ordinal"):
+            counts = [c for c in find_counts(s.text, src_lang) if c.ordinal == (kind == "ordinal")]
+            sims = _noun_similarity(counts, noun_vec, embed)
+            for c, sim in zip(counts, sims, strict=True):
+                out.append(Candidate(kind, render_count(c, lang, noun if not c.ordinal else ""), s,
+                                     (c.start, c.end), base + 0.2 * sim))
+        elif kind in ("person", "organisation", "place"):
+            for n in find_names(s.text, src_lang):
+                if n.start == 0 and len(n.surface.split()) == 1 and not n.acronym:
+                    continue  # the sentence's first word is capitalised anyway
+                stems = {fold(w)[:5] for w in n.base.split()}
+                if stems & asked:
+                    continue  # the question's own name is not its answer
+                if kind == "person" and (n.acronym or len(n.base.split()) < 2):
+                    continue
+                if kind == "organisation" and not (n.acronym or len(n.base.split()) >= 2):
+                    continue
+                out.append(Candidate(kind, render_name(n.base, lang, src_lang), s, (n.start, n.end), base))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _noun_similarity(counts: list[Count], noun_vec: np.ndarray | None, embed: EmbedTexts | None) -> list[float]:
+    if not counts or noun_vec is None or embed is None:
+        return [0.0] * len(counts)
+    vecs = embed([c.noun or c.surface for c in counts])
+    return [float(v @ noun_vec) for v in vecs]

@@ -1,0 +1,127 @@
+"""Find the sentence that answers the question with the embedder, across languages.
+
+The default LLM cannot read Azerbaijani, so it must not be the one to find the answer in an
+Azerbaijani passage. EmbeddingGemma does understand az/ru/en across languages (SIB-200 recall@1
+0.92-1.00), so it ranks every sentence of the top retrieved chunks; the answer stage then takes its
+facts from the best sentences (``rag.answer.candidates``) and the LLM only writes.
+
+A sentence is scored by a weighted sum of features (weights in ``Settings``, chosen on the dev half of
+the seed questions with ``bench/sentence_recall.py``):
+
+- ``sentence``: cosine of the question to the sentence alone;
+- ``window``: cosine to the sentence read with its neighbours and its document's title, which says what
+  a short sentence is about ("It takes place on 5-8 May" needs the sentence before it);
+- ``retrieval``: 1 / (1 + rank of its chunk): what retrieval already knows about the passage;
+- ``typed``: the sentence holds what the question asks for (a date for "when", a number for "how
+  many"), from the question words of the three languages;
+- ``terms``: share of the question's content words found in the sentence after folding and
+  transliteration (names and numbers that multilingual embeddings blur).
+
+Both cosines get the same language-centering correction as retrieval, so a sentence in the question's
+own language does not win on language alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer.answer_type import expected_type, holds
+from rag.answer.terms import content_terms, term_overlap
+from rag.embedding import VectorCache
+from rag.text.sentences import sentence_window, split_sentences
+from rag.types import Hit
+
+EmbedQuery = Callable[[Sequence[str]], np.ndarray]
+EmbedDocs = Callable[[Sequence[str]], np.ndarray]
+LanguageOffsets = Callable[[np.ndarray], dict[str, float]]
+
+FEATURES = ("sentence", "window", "retrieval", "typed", "terms")
+
+
+@dataclass
+class Sentence:
+    """One candidate evidence sentence: where it is (hit index, span within the chunk) and its score."""
+
+    hit: int  # index into the hits given to the ranker (passage number - 1)
+    start: int  # span within the chunk text
+    end: int
+    text: str
+    score: float = 0.0
+    features: dict[str, float] | None = None
+
+
+@dataclass
+class Weights:
+    sentence: float = 0.5
+    window: float = 0.5
+    retrieval: float = 0.05
+    typed: float = 0.05
+    terms: float = 0.1
+
+    def dot(self, f: dict[str, float]) -> float:
+        return sum(getattr(self, k) * f[k] for k in FEATURES)
+
+
+class EvidenceRanker:
+    """Rank every sentence of the given hits by how likely it answers the question."""
+
+    def __init__(self, embed_query: EmbedQuery, embed_docs: EmbedDocs, weights: Weights | None = None,
+                 language_offsets: LanguageOffsets | None = None, centering: float = 0.0) -> None:
+        self.embed_query = embed_query
+        self.weights = weights or Weights()
+        self.language_offsets = language_offsets
+        self.centering = centering
+        # The same passages come back question after question: their sentence vectors are reused.
+        self._embed = VectorCache(embed_docs, max_items=20_000)
+
+    def embed_docs(self, texts: Sequence[str]) -> np.ndarray:
+        """Document vectors through the ranker's cache (candidate nouns reuse it)."""
+        return self._embed(texts)
+
+    def features(self, question: str, query: str, hits: Sequence[Hit]) -> list[Sentence]:
+        """Every sentence of ``hits`` (duplicates from overlapping chunks once) with its features."""
+        items: list[Sentence] = []
+        windows: list[str] = []
+        seen: set[tuple[str, int]] = set()
+        for i, h in enumerate(hits):
+            text = h.chunk.text
+            spans = split_sentences(text, h.chunk.lang) or [(0, len(text))]
+            for j, (s, e) in enumerate(spans):
+                key = (h.chunk.source, h.chunk.start + s)
+                if key in seen:
+                    continue
+                seen.add(key)
+                items.append(Sentence(i, s, e, text[s:e]))
+                ws, we = sentence_window(spans, j)
+                title = h.chunk.title.strip()
+                windows.append(f"{title}\n{text[ws:we]}" if title else text[ws:we])
+        if not items:
+            return []
+        q = self.embed_query([query])[0]
+        sent = self._embed([x.text for x in items]) @ q
+        win = self._embed(windows) @ q
+        offsets = self.language_offsets(q) if self.language_offsets and self.centering > 0 else {}
+        kind = expected_type(question)
+        terms = content_terms(query)
+        for k, x in enumerate(items):
+            shift = self.centering * offsets.get(hits[x.hit].chunk.lang, 0.0)
+            typed = 0.0
+            if kind in ("date", "number"):
+                typed = 1.0 if holds(kind, x.text) else 0.0
+            x.features = {
+                "sentence": float(sent[k]) - shift,
+                "window": float(win[k]) - shift,
+                "retrieval": 1.0 / (1 + x.hit),
+                "typed": typed,
+                "terms": term_overlap(terms, x.text),
+            }
+        return items
+
+    def rank(self, question: str, query: str, hits: Sequence[Hit]) -> list[Sentence]:
+        items = self.features(question, query, hits)
+        for x in items:
+            x.score = self.weights.dot(x.features or {})
+        return sorted(items, key=lambda x: -x.score)

@@ -1,0 +1,180 @@
+"""The answer stage with each step done by the component that can do it (docs/answering.md).
+
+1. the embedder ranks every sentence of the retrieved chunks (``EvidenceRanker``), across languages;
+2. rules read the asked-for fact (a date, number, name ...) from the best sentences and write it in
+   the asker's language (``rag.answer.candidates``);
+3. the LLM writes one short sentence from the question, the evidence and that fact; if its sentence
+   does not carry the fact, the fact is given with a plain template ("5–8 May 2026 [1].");
+4. a typed question with no candidate of its type, or with weak evidence, is declined without the LLM.
+
+Open questions (why, what was discussed) keep the generative path, fed the ranked evidence sentences,
+and are verified and attributed as before (``rag.answer.verify``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+
+from rag.answer.answerer import Answerer, Done, Event, Token
+from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind
+from rag.answer.compose import template, write_messages
+from rag.answer.evidence import EvidenceRanker, Sentence
+from rag.answer.language import is_abstention, question_language
+from rag.answer.prompt import STOP
+from rag.answer.verify import CITE_RE, WORD_RE, Similarity, numbers
+from rag.llm.base import LLM, Message, Usage
+from rag.settings import Settings
+from rag.text.sentences import sentence_window, split_sentences
+from rag.text.translit import latin_skeleton as fold
+from rag.types import Answer, Citation, Evidence, Hit
+
+# Kinds whose answer is unmistakable on the surface: without a candidate there is no answer.
+_STRICT = ("date", "period", "number", "ordinal")
+
+
+def holds_fact(answer: str, fact: str) -> bool:
+    """The answer carries the fact: its numbers, and its words by their first four folded letters."""
+    text = CITE_RE.sub(" ", answer)
+    if numbers(fact) - numbers(text):
+        return False
+    have = {fold(w)[:4] for w in WORD_RE.findall(text)}
+    words = [w for w in WORD_RE.findall(fact) if len(w) >= 3]
+    return all(fold(w)[:4] in have for w in words) if words else bool(numbers(fact))
+
+
+class GroundedAnswerer(Answerer):
+    def __init__(self, llm: LLM, settings: Settings, ranker: EvidenceRanker, *,
+                 similarity: Similarity | None = None, embed_docs: EmbedTexts | None = None,
+                 support_threshold: float = 0.55) -> None:
+        super().__init__(llm, settings, similarity=similarity, support_threshold=support_threshold)
+        self.ranker = ranker
+        self.embed_docs = embed_docs
+
+    def stream(self, question: str, hits: Sequence[Hit], *, history: Sequence[Message] = (),
+               language: str | None = None, rewritten_query: str | None = None,
+               timings: dict[str, float] | None = None) -> Iterator[Event]:
+        t0 = time.perf_counter()
+        s = self.settings
+        lang = question_language(question, language or s.answer_language)
+        result = Answer(question=question, answer="", language=lang, rewritten_query=rewritten_query,
+                        passages=list(hits), timings=dict(timings or {}), model=self.llm.name)
+        kind = question_kind(question)
+        result.kind = kind or ""
+        best_cosine = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        if not hits or best_cosine < s.min_evidence:
+            yield Done(self._abstain(result, "retrieval found no passage strong enough", t0))
+            return
+        t_sel = time.perf_counter()
+        pool = list(hits[: s.evidence_hits])
+        ranked = self.ranker.rank(question, rewritten_query or question, pool)
+        result.timings["select"] = round(time.perf_counter() - t_sel, 3)
+        if not ranked or ranked[0].score < s.evidence_min_score:
+            yield Done(self._abstain(result, "no sentence of the passages is close enough to the question", t0))
+            return
+        top = ranked[: s.evidence_sentences]
+        order = list(dict.fromkeys(x.hit for x in top))  # passage [1] holds the best sentence
+        given = [pool[i] for i in order]
+        number = {hit_index: n + 1 for n, hit_index in enumerate(order)}
+        result.evidence = [self._evidence(x, pool, number[x.hit]) for x in top]
+        cands: list[Candidate] = []
+        if kind is not None and kind not in ("yesno",):
+            cands = extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences)
+        if kind in _STRICT and not cands:
+            yield Done(self._abstain(result, f"no {kind} in the evidence sentences", t0))
+            return
+        best = cands[0] if cands else None
+        if best is not None and s.typed_answer == "template":
+            yield Done(self._typed(result, best, pool, number, t0, "typed answer from the evidence"))
+            return
+        evidence = [(number[x.hit], pool[x.hit].chunk.lang, self._window(x, pool)) for x in top]
+        messages = write_messages(question, lang, evidence, fact=best.text if best else None,
+                                  fact_n=number[best.sentence.hit] if best else None, history=history)
+        text = ""
+        usage = Usage()
+        for event in self._generate(messages, result, usage, t0):
+            if isinstance(event, str):
+                text = event
+            else:
+                yield event
+        result.tokens = {"prompt": usage.prompt_tokens, "generated": usage.completion_tokens}
+        raw = text.strip()
+        if best is not None:
+            if not is_abstention(raw) and holds_fact(raw, best.text):
+                yield Done(self._typed(result, best, pool, number, t0, None, raw))
+            else:
+                result.warnings.append(f"model answer does not carry the {kind} read from the evidence: {raw[:200]}")
+                yield Done(self._typed(result, best, pool, number, t0, "typed answer from the evidence"))
+            return
+        yield Done(self._finish(result, raw, given, t0))
+
+    def _generate(self, messages: list[Message], result: Answer, usage: Usage, t0: float) -> Iterator[Token | str]:
+        """Stream the LLM's tokens (holding back a leading NONE); the last item is the whole text."""
+        text, shown, first = "", 0, None
+        deadline = t0 + self.settings.timeout_s
+        for piece in self.llm.stream_chat(messages, max_tokens=self.settings.max_answer_tokens, stop=STOP,
+                                          usage=usage):
+            text += piece
+            candidate = text.strip().upper()
+            if len(text) > shown and not (len(candidate) <= 4 and "NONE".startswith(candidate)):
+                if first is None:
+                    first = time.perf_counter() - t0
+                yield Token(text[shown:])
+                shown = len(text)
+            if "\n" in text.strip():
+                break  # one sentence is asked for; a second line is the model starting to ramble
+            if time.perf_counter() > deadline:
+                result.warnings.append(f"stopped after {self.settings.timeout_s:.0f}s; answer may be partial")
+                break
+        result.timings["first_token"] = round(first if first is not None else time.perf_counter() - t0, 3)
+        yield text.strip().split("\n")[0]
+
+    def _typed(self, result: Answer, c: Candidate, pool: Sequence[Hit], number: dict[int, int], t0: float,
+               path_note: str | None, written: str | None = None) -> Answer:
+        """The answer from a typed candidate: the LLM's sentence if it carries the fact, else the template;
+        either way cited to the sentence the fact was read from."""
+        n = number[c.sentence.hit]
+        if written is not None:
+            body = CITE_RE.sub("", written).strip()
+            body = re.sub(r"\s+([.,;:!?…])", r"\1", body).rstrip(" .")
+            result.answer, result.path = f"{body} [{n}].", "llm"
+        else:
+            result.answer, result.path = template(c.text, n, result.language), "template"
+            if path_note:
+                result.warnings.append(path_note)
+        hit = pool[c.sentence.hit]
+        ch = hit.chunk
+        result.citations = [Citation(n=n, source=ch.source, chunk_id=ch.id, text=ch.text,
+                                     start=ch.start + c.sentence.start, end=ch.start + c.sentence.end,
+                                     quote=c.sentence.text.strip(), verified=True,
+                                     support=round(min(1.0, max(0.0, c.sentence.score)), 3))]
+        for e in result.evidence:
+            e.used = e.chunk_id == ch.id and e.start == ch.start + c.sentence.start
+        result.verified = True
+        result.timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
+        result.timings["answer"] = round(time.perf_counter() - t0, 3)
+        result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
+        return result
+
+    def _finish(self, result: Answer, raw: str, given: list[Hit], t0: float) -> Answer:
+        out = super()._finish(result, raw, given, t0)
+        if not out.abstained:
+            out.path = "llm"
+            for e in out.evidence:
+                e.used = any(c.chunk_id == e.chunk_id and c.start <= e.start < c.end for c in out.citations)
+        return out
+
+    @staticmethod
+    def _window(x: Sentence, pool: Sequence[Hit]) -> str:
+        """The sentence with its neighbours: what a short sentence is about."""
+        chunk = pool[x.hit].chunk
+        spans = split_sentences(chunk.text, chunk.lang) or [(0, len(chunk.text))]
+        j = next((k for k, (a, _b) in enumerate(spans) if a == x.start), 0)
+        return chunk.text[slice(*sentence_window(spans, j))]
+
+    @staticmethod
+    def _evidence(x: Sentence, pool: Sequence[Hit], n: int) -> Evidence:
+        c = pool[x.hit].chunk
+        return Evidence(n=n, source=c.source, chunk_id=c.id, text=x.text.strip(), start=c.start + x.start,
+                        end=c.start + x.end, lang=c.lang, score=round(x.score, 3))

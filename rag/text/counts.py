@@ -1,0 +1,104 @@
+"""Numbers with the noun they count ("10 dövləti", "13 стран", "üçüncü iclası"), in az/ru/en.
+
+"How many states ...?" over "Almatı Prosesi 10 dövləti və 3 beynəlxalq təşkilatı" has two numbers; the
+one whose noun means "states" answers. This module reads the numbers (digits and number words,
+cardinal and ordinal) and the words after them; the answer stage compares those words with the
+question's noun using the embedder, and writes the number in the asker's language. Language data only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text.dates import az_ordinal_suffix, find_dates
+from rag.text.fold import fold_diacritics
+from rag.text.numbers import NUMBER_WORDS
+
+# Ordinal number words (their values come from ``rag.text.numbers.NUMBER_WORDS``): en "third", az
+# "üçüncü", ru "третьей" / "четвертого".
+_ORDINAL_WORD = re.compile(
+    r"(?:first|second|third|\w+th|\w+(?:inci|ıncı|uncu|üncü|nci|ncı|ncu|ncü)|"
+    r"(?:перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят|\w+надцат|двадцат|тридцат)"
+    r"(?:ый|ий|ой|ая|ья|ое|ье|ого|ьего|ому|ьему|ом|ьем|ей|ьей|ую|ью|ые|ьи|ых|ьих))")
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*|\d+(?:[.,]\d+)?(?:-[^\W\d_]+)?", re.UNICODE)
+_DIGITS = re.compile(r"^(\d+(?:[.,]\d+)?)(?:-([^\W\d_]+))?$")
+_ORD_SUFFIX = re.compile(r"^(?:ci|cı|cu|cü|nci|ncı|ncu|ncü|го|й|я|е|ое|ая|ый|ий|ой|th|st|nd|rd|ым|ом)$")
+
+
+@dataclass(frozen=True)
+class Count:
+    """A number in a sentence and the words that follow it (the noun it counts or orders)."""
+
+    value: float
+    ordinal: bool
+    start: int  # span of the number in the text
+    end: int
+    noun: str  # up to two following words, as written ("beynəlxalq təşkilatı", "круглого стола")
+    surface: str  # the number as written ("10", "üçüncü", "4-го")
+
+
+def _word_value(w: str) -> tuple[float, bool] | None:
+    low = w.lower()
+    m = _DIGITS.match(low)
+    if m:
+        suffix = m.group(2)
+        return float(m.group(1).replace(",", ".")), bool(suffix and _ORD_SUFFIX.match(suffix))
+    value = NUMBER_WORDS.get(fold_diacritics(low).replace("ё", "е"))
+    if value is None:
+        return None
+    return float(value), bool(_ORDINAL_WORD.fullmatch(low))
+
+
+# Words that end a counted noun phrase ("10 dövləti və 3 ...", "13 стран, определенных").
+_STOP = {"və", "ilə", "и", "а", "and", "or", "of", "the", "də", "da", "ki", "из", "в", "на", "с", "in", "on", "at"}
+# Number words that are mostly something else outside Azerbaijani text (en "on", "min").
+_AMBIGUOUS = {"on", "min"}
+
+
+def find_counts(text: str, lang: str | None = None) -> list[Count]:
+    """Numbers of ``text`` that are not part of a date, each with the (up to two) words after it."""
+    in_dates = [(d.start, d.end) for d in find_dates(text)]
+    words = list(_WORD.finditer(text))
+    out = []
+    for i, m in enumerate(words):
+        if any(a <= m.start() < b for a, b in in_dates):
+            continue
+        got = _word_value(m.group())
+        if got is None:
+            continue
+        value, ordinal = got
+        if m.group().lower() in _AMBIGUOUS and lang != "az":
+            continue
+        if value == 1 and not ordinal and not m.group()[0].isdigit():
+            continue  # "bir" / "one" / "одна" are mostly articles and pronouns
+        following: list[str] = []
+        prev_end = m.end()
+        for w in words[i + 1 : i + 3]:
+            if w.group().lower() in _STOP or _word_value(w.group()) or text[prev_end : w.start()].strip(" "):
+                break  # a conjunction, another number, or punctuation ends the phrase
+            following.append(w.group())
+            prev_end = w.end()
+        out.append(Count(value, ordinal, m.start(), m.end(), " ".join(following), m.group()))
+    return out
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def render_ordinal(value: float, lang: str) -> str:
+    """"4th" / "4-й" / "4-cü"."""
+    n = int(value)
+    if lang == "ru":
+        return f"{n}-й"
+    if lang == "az":
+        return f"{n}-{az_ordinal_suffix(n)}"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def render_count(count: Count, lang: str, noun: str = "") -> str:
+    """The number in ``lang`` with ``noun`` (the question's own words for the counted thing) after it."""
+    text = render_ordinal(count.value, lang) if count.ordinal else _number(count.value)
+    return f"{text} {noun}".strip()

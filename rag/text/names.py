@@ -1,0 +1,153 @@
+"""Capitalised name spans in az/ru/en sentences, their case endings stripped, written in another script.
+
+"Anna Proxorovanın" is "Anna Proxorova" in the genitive; "Вусалом Гусейновым" is "Вусал Гусейнов" in
+the instrumental. An answer names the person in the nominative, and in the asker's script: "Vusal
+Huseynov" for English, "Вусал Гусейнов" for Russian. Language data only (case endings, letters).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CAP = r"(?:[A-ZÀ-ÖØ-ÞƏİĞŞÇÖÜА-ЯЁ][\w'’-]*)"
+_SPAN = re.compile(rf"{_CAP}(?:\s+(?:de|da|van|von|ibn|De){{0,1}}\s*{_CAP})*", re.UNICODE)
+_ACRONYM = re.compile(r"^[A-ZƏİĞŞÇÖÜА-ЯЁ]{2,}[a-zə]{0,2}[A-ZƏİĞŞÇÖÜА-ЯЁ]*$")
+
+# Azerbaijani case and possessive endings (longest first), after a name or after an apostrophe/hyphen:
+# Proxorovanın, Bakıda, Hüseynovun, BMT-nin, "Report"a.
+_AZ_ENDINGS = sorted(["nın", "nin", "nun", "nün", "ın", "in", "un", "ün", "ya", "yə", "a", "ə", "da", "də", "dan",
+                      "dən", "dakı", "dəki", "la", "lə", "nı", "ni", "nu", "nü", "ı", "i", "u", "ü"],
+                     key=len, reverse=True)
+# Russian case endings of surnames in -ов/-ев/-ин and first names: Гусейновым, Гусейнова, Шахидом.
+_RU_SURNAME = re.compile(r"^(.+(?:ов|ев|ёв|ин|ын))(?:ым|ом|а|у|е|ой|ым)$")
+_RU_NAME = re.compile(r"^(.+[бвгджзклмнпрстфхцчшщ])(?:ом|ем|у|а|е)$")
+_RU_FEMININE = re.compile(r"^(.+[бвгдзклмнпрстфх])(?:ой|ы|е|у)$")  # Абдуллой -> Абдулла
+
+
+@dataclass(frozen=True)
+class Name:
+    start: int
+    end: int
+    surface: str  # as written
+    base: str  # case endings stripped
+    acronym: bool
+
+
+def strip_az(word: str) -> str:
+    """"Proxorovanın" -> "Proxorova", "BMT-nin" -> "BMT", "Bakıda" -> "Bakı" (longest ending first,
+    never leaving fewer than three letters)."""
+    for sep in ("-", "'", "’"):
+        if sep in word:
+            head, tail = word.rsplit(sep, 1)
+            if tail.lower() in _AZ_ENDINGS:
+                return head
+    low = word.lower()
+    for e in _AZ_ENDINGS:
+        if low.endswith(e) and len(word) - len(e) >= 3 and len(e) >= 2:
+            return word[: -len(e)]
+    return word
+
+
+def strip_ru(word: str) -> str:
+    """"Гусейновым" -> "Гусейнов", "Шахидом" -> "Шахид", "Вусалом" -> "Вусал"."""
+    m = _RU_SURNAME.match(word) or _RU_NAME.match(word)
+    if m and len(m.group(1)) >= 3:
+        return m.group(1)
+    f = _RU_FEMININE.match(word)
+    return f.group(1) + "а" if f and len(f.group(1)) >= 3 and word.endswith("ой") else word
+
+
+def find_names(text: str, lang: str) -> list[Name]:
+    """Runs of capitalised words, and acronyms, with their case endings stripped in ``base``."""
+    out = []
+    for m in _SPAN.finditer(text):
+        # An acronym inside a run ("Ассамблеи ООН Абдуллой") separates two names.
+        pieces, pos = [], m.start()
+        for w in re.finditer(r"\S+", m.group()):
+            if _ACRONYM.match(w.group()):
+                pieces += [(pos, m.start() + w.start()), (m.start() + w.start(), m.start() + w.end())]
+                pos = m.start() + w.end()
+        pieces.append((pos, m.end()))
+        for a, b in pieces:
+            name = _name(text, a, b, lang)
+            if name is not None:
+                out.append(name)
+    return out
+
+
+def _name(text: str, a: int, b: int, lang: str) -> Name | None:
+    raw = text[a:b]
+    lead = len(raw) - len(raw.lstrip(" -'’"))
+    surface = raw.strip(" -'’")
+    if not surface:
+        return None
+    start = a + lead
+    words = surface.split()
+    acronym = all(_ACRONYM.match(w) for w in words)
+    strip = strip_ru if lang == "ru" else strip_az if lang == "az" else (lambda w: w)
+    base = " ".join([*words[:-1], strip(words[-1])]) if lang == "az" or acronym else " ".join(
+        strip(w) for w in words)
+    if lang == "az" and acronym:
+        base = " ".join(strip_az(w) for w in words)
+    return Name(start, start + len(surface), surface, base, acronym)
+
+
+# -- transliteration ----------------------------------------------------------------------------------
+
+_AZ_TO_RU = [("sh", "ш"), ("ch", "ч"), ("kh", "х"), ("ya", "я"), ("yu", "ю"), ("yə", "е"), ("ye", "е"),
+             ("a", "а"), ("b", "б"), ("c", "дж"), ("ç", "ч"), ("d", "д"), ("e", "е"), ("ə", "а"), ("f", "ф"),
+             ("g", "г"), ("ğ", "г"), ("h", "г"), ("x", "х"), ("ı", "ы"), ("i", "и"), ("j", "ж"), ("k", "к"),
+             ("q", "г"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("ö", "ё"), ("p", "п"), ("r", "р"),
+             ("s", "с"), ("ş", "ш"), ("t", "т"), ("u", "у"), ("ü", "у"), ("v", "в"), ("y", "й"), ("z", "з"),
+             ("w", "в")]
+_RU_TO_LAT = {"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z",
+              "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
+              "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "",
+              "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya"}
+_AZ_TO_EN = str.maketrans({"ə": "a", "Ə": "A", "ı": "i", "İ": "I", "ğ": "gh", "Ğ": "Gh", "ş": "sh", "Ş": "Sh",
+                           "ç": "ch", "Ç": "Ch", "ö": "o", "Ö": "O", "ü": "u", "Ü": "U", "x": "kh", "X": "Kh",
+                           "q": "g", "Q": "G", "c": "j", "C": "J"})
+_CYR = re.compile(r"[А-Яа-яЁё]")
+
+
+def _case_like(src: str, out: str) -> str:
+    return out[:1].upper() + out[1:] if src[:1].isupper() else out
+
+
+def _az_word_to_ru(word: str) -> str:
+    low, out, i = word.lower(), "", 0
+    while i < len(low):
+        for a, b in _AZ_TO_RU:
+            if low.startswith(a, i):
+                out += b
+                i += len(a)
+                break
+        else:
+            out += low[i]
+            i += 1
+    return _case_like(word, out)
+
+
+def _ru_word_to_latin(word: str) -> str:
+    out = "".join(_RU_TO_LAT.get(ch, ch) for ch in word.lower())
+    return _case_like(word, out)
+
+
+def render_name(name: str, lang: str, source_lang: str = "az") -> str:
+    """``name`` in the script of ``lang``: Cyrillic for ru, Latin for az/en; acronyms are kept. Latin
+    names are read as Azerbaijani spelling unless ``source_lang`` is "en" (then kept as written)."""
+    words = name.split()
+    if lang == "ru":
+        if source_lang == "en":
+            return name
+        return " ".join(w if _CYR.search(w) or _ACRONYM.match(w) else _az_word_to_ru(w) for w in words)
+    if source_lang == "en":
+        return name
+    out = []
+    for w in words:
+        if _CYR.search(w):
+            out.append(w if _ACRONYM.match(w) else _ru_word_to_latin(w))
+        else:
+            out.append(w.translate(_AZ_TO_EN) if lang == "en" and not _ACRONYM.match(w) else w)
+    return " ".join(out)

@@ -1,0 +1,146 @@
+"""Typed facts read from real seed sentences and written in the asker's language; the grounded answer
+stage (real embedder ranking the sentences, a scripted LLM writing) attributes, falls back to the
+template, and declines a typed question that has no candidate."""
+
+from __future__ import annotations
+
+import pytest
+from test_answerer import ScriptedLLM
+
+from rag.answer.candidates import counted_noun, extract, question_kind
+from rag.answer.evidence import EvidenceRanker, Sentence
+from rag.answer.grounded import GroundedAnswerer, holds_fact
+from rag.settings import Settings
+from rag.text.counts import find_counts, render_count
+from rag.text.dates import find_dates, render_date
+from rag.text.names import find_names, render_name
+from rag.types import Chunk, Hit
+
+# Sentences copied from seeds/ (000, 001, 002, 003).
+AZ_FORUM = ("Bildirilib ki, tədbir mayın 5-8-də keçiriləcək ikinci Beynəlxalq Miqrasiya İcmalı Forumuna "
+            "hazırlıq çərçivəsində baş tutub.")
+AZ_YEARS = ("BMT və Azərbaycan Respublikası Hökuməti arasında imzalanmış 2026-2030-cu illər üçün Dayanıqlı "
+            "İnkişaf üzrə Əməkdaşlığa dair Çərçivə Sənədinin icrası müzakirə olunub.")
+AZ_COUNT = "Almatı Prosesi 10 dövləti və 3 beynəlxalq təşkilatı özündə birləşdirir."
+AZ_SPEAKER = ("“Almatı Prosesi regionunda miqrasiya və pul köçürmələri inkişaf vasitəsi kimi” mövzusunda "
+              "tədqiqatçı xanım Anna Proxorovanın da çıxışı dinlənilib.")
+RU_MEET = ("прошла встреча между начальником Государственной миграционной службы Азербайджана (ГМС) "
+           "Вусалом Гусейновым и президентом Генеральной Ассамблеи ООН Абдуллой Шахидом.")
+RU_ROUND = "в рамках 4-го круглого стола под сопредседательством нашей страны состоялись полезные обсуждения"
+EN_DATE = "On 31 May 2021, the IOM Azerbaijan organised an online coordination meeting."
+
+
+def _date(text: str, lang: str) -> str:
+    [d] = find_dates(text)
+    return render_date(d, lang)
+
+
+def test_az_day_range_with_case_ending_in_three_languages() -> None:
+    assert _date(AZ_FORUM, "en") == "5–8 May"
+    assert _date(AZ_FORUM, "ru") == "5–8 мая"
+    assert _date(AZ_FORUM, "az") == "mayın 5-8-də"
+
+
+def test_year_ranges_and_russian_day_ranges() -> None:
+    assert _date(AZ_YEARS, "en") == "2026–2030"
+    assert _date(AZ_YEARS, "ru") == "2026–2030 годы"
+    assert _date("с 5 по 8 мая 2026 года", "en") == "5–8 May 2026"
+    assert _date(EN_DATE, "az") == "2021-ci il mayın 31-də"
+    assert _date("21 мая 2022 г. 16:49", "en") == "21 May 2022"
+
+
+def test_the_verb_may_is_not_a_month() -> None:
+    assert find_dates("It may take 10 years.") == []
+
+
+def test_counted_nouns_and_ordinals() -> None:
+    counts = find_counts(AZ_COUNT, "az")
+    assert [(c.value, c.noun) for c in counts] == [(10, "dövləti"), (3, "beynəlxalq təşkilatı")]
+    [four] = find_counts(RU_ROUND, "ru")
+    assert four.ordinal and render_count(four, "en") == "4th" and render_count(four, "az") == "4-cü"
+    [third] = find_counts("işçi qrupun sayca üçüncü iclasının məqsədi", "az")
+    assert third.ordinal and third.value == 3 and render_count(third, "ru") == "3-й"
+
+
+def test_names_lose_their_case_endings_and_change_script() -> None:
+    anna = find_names(AZ_SPEAKER, "az")[-1]
+    assert anna.surface == "Anna Proxorovanın" and anna.base == "Anna Proxorova"
+    assert render_name(anna.base, "en") == "Anna Prokhorova"
+    assert render_name(anna.base, "ru") == "Анна Прохорова"
+    bases = [n.base for n in find_names(RU_MEET, "ru")]
+    assert "Вусал Гусейнов" in bases and "Абдулла Шахид" in bases
+    assert render_name("Вусал Гусейнов", "en", "ru") == "Vusal Guseynov"
+
+
+def test_question_kinds_in_three_languages() -> None:
+    assert question_kind("When is the second International Migration Review Forum?") == "date"
+    assert question_kind("Hansı illər üçün Çərçivə Sənədi imzalanıb?") == "period"
+    assert question_kind("Сколько международных организаций объединяет Алматинский процесс?") == "number"
+    assert question_kind("Azərbaycan forumda neçənci dəyirmi masaya həmsədrlik edib?") == "ordinal"
+    assert question_kind("Кто представил доклад?") == "person"
+    assert question_kind("Why does the head of the service stress cooperation?") is None
+    assert counted_noun("How many states does the Almaty Process bring together?") == "states"
+
+
+def _sentence(text: str) -> Sentence:
+    return Sentence(0, 0, len(text), text, score=0.6)
+
+
+def _hit(text: str, lang: str, source: str = "001.txt", dense: float = 0.6) -> Hit:
+    return Hit(Chunk(id=source, source=source, text=text, start=0, end=len(text), lang=lang, ordinal=0),
+               score=1.0, dense_score=dense)
+
+
+def test_the_count_whose_noun_matches_the_question_wins(embedder) -> None:  # type: ignore[no-untyped-def]
+    hits = [_hit(AZ_COUNT, "az")]
+    ranked = [_sentence(AZ_COUNT)]
+    states = extract("number", "How many states does the Almaty Process bring together?", "en", ranked, hits,
+                     embedder.embed_documents)
+    orgs = extract("number", "Сколько международных организаций объединяет Алматинский процесс?", "ru", ranked,
+                   hits, embedder.embed_documents)
+    assert states[0].text == "10 states"
+    assert orgs[0].text.startswith("3 ")
+
+
+@pytest.fixture
+def grounded(embedder):  # type: ignore[no-untyped-def]
+    def make(reply: str, **overrides: object) -> tuple[GroundedAnswerer, ScriptedLLM]:
+        llm = ScriptedLLM(reply)
+        ranker = EvidenceRanker(embedder.embed_queries, embedder.embed_documents)
+        settings = Settings().replace(**overrides)
+
+        def sim(text: str, others: list[str]) -> list[float]:
+            vecs = embedder.embed_documents([text, *others])
+            return [float(x) for x in vecs[1:] @ vecs[0]]
+
+        return GroundedAnswerer(llm, settings, ranker, similarity=sim, embed_docs=embedder.embed_documents), llm
+    return make
+
+
+def test_written_answer_without_the_fact_falls_back_to_the_template(grounded) -> None:  # type: ignore[no-untyped-def]
+    answerer, llm = grounded("The forum will be held in December [1].")
+    a = answerer.answer("When is the second International Migration Review Forum?", [_hit(AZ_FORUM, "az")])
+    assert not a.abstained, a.warnings
+    assert a.path == "template" and a.answer == "5–8 May [1]."
+    assert a.citations[0].quote == AZ_FORUM and a.evidence[0].used
+    assert "5–8 May" in llm.messages[-1]["content"]  # the LLM was given the fact in English
+
+
+def test_correct_uncited_answer_is_attributed(grounded) -> None:  # type: ignore[no-untyped-def]
+    answerer, _ = grounded("Anna Proxorova spoke about migration and remittances.")
+    a = answerer.answer("What did the researcher speak about at the meeting?",
+                        [_hit(AZ_SPEAKER, "az"), _hit(AZ_COUNT, "az", "002.txt")])
+    assert not a.abstained, a.warnings
+    assert a.citations and a.citations[0].source == "001.txt"
+    assert a.answer.endswith("[1].")
+
+
+def test_typed_question_with_no_candidate_is_declined(grounded) -> None:  # type: ignore[no-untyped-def]
+    answerer, llm = grounded("The forum is in 2026 [1].")
+    a = answerer.answer("How many participants came to the forum?", [_hit(AZ_FORUM, "az")])
+    assert a.abstained and llm.messages == []  # declined before the LLM was asked
+
+
+def test_holds_fact() -> None:
+    assert holds_fact("Форум пройдёт 5–8 мая [1].", "5–8 мая")
+    assert not holds_fact("Форум пройдёт в декабре [1].", "5–8 мая")
