@@ -79,7 +79,7 @@ def questions(n: int) -> list[str]:
 class Server:
     """``rag serve`` in a child process with ``slots`` parallel LLM slots (0 = in-process model)."""
 
-    def __init__(self, slots: int, llm: str, index_dir: Path, log: Path) -> None:
+    def __init__(self, slots: int, llm: str, index_dir: Path, log: Path, warm: bool = True) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": llm, "RAG_LLM_SLOTS": str(slots),
@@ -87,7 +87,8 @@ class Server:
         self.log = log
         self.out = log.open("wb")
         t0 = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(self.port)],
+        cmd = [sys.executable, "-m", "rag.cli", "serve", "--port", str(self.port)] + ([] if warm else ["--no-warm-up"])
+        self.proc = subprocess.Popen(cmd,
                                      cwd=PROJECT_ROOT, env=env, stdout=self.out, stderr=subprocess.STDOUT)
         self._wait()
         self.start_s = time.monotonic() - t0
