@@ -73,7 +73,7 @@ def evidence_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class Evidence:
+class EvidenceLine:
     """One supporting sentence as shown under an answer."""
 
     n: int
@@ -84,17 +84,23 @@ class Evidence:
     end: int
 
 
-def evidence(answer: Answer) -> list[Evidence]:
-    """The supporting sentence of each citation, with its passage number and document title."""
+def evidence(answer: Answer) -> list[EvidenceLine]:
+    """The supporting sentence of each citation, with its passage number and document title: the
+    answer stage's own evidence sentence (``Answer.evidence``, the one the fact was read from) when it
+    names that passage, else the span the verifier found."""
     chunks = {h.chunk.id: h.chunk for h in answer.passages}
     out = []
     for c in answer.citations:
         chunk = chunks.get(c.chunk_id)
-        title = chunk.title if chunk else ""
-        base = chunk.start if chunk else c.start
-        s, e = evidence_span(c.text, c.start - base, c.end - base) if chunk else (0, len(c.quote))
-        quote = c.text[s:e].strip() if chunk else c.quote
-        out.append(Evidence(c.n, c.source, title or c.source, quote or c.quote, base + s, base + e))
+        named = [e for e in answer.evidence if e.chunk_id == c.chunk_id and e.n == c.n]
+        chosen = next((e for e in named if e.used), None)
+        start, end = (chosen.start, chosen.end) if chosen else (c.start, c.end)
+        if chunk is None:
+            out.append(EvidenceLine(c.n, c.source, c.source, chosen.text if chosen else c.quote, start, end))
+            continue
+        s, e = evidence_span(chunk.text, start - chunk.start, end - chunk.start)
+        quote = chunk.text[s:e].strip() or c.quote
+        out.append(EvidenceLine(c.n, c.source, chunk.title or c.source, quote, chunk.start + s, chunk.start + e))
     return out
 
 

@@ -65,3 +65,14 @@ def test_provisional_line_is_erased() -> None:
     line.clear()
     written = out.getvalue()
     assert "checking sources" in written and written.endswith("\x1b[0m\r\x1b[2K")
+
+
+def test_the_answer_stages_own_evidence_sentence_is_preferred() -> None:
+    from rag.types import Evidence
+
+    first = PASSAGE.index("Генассамблея")
+    answer = _answer(first, first + 20)  # the verifier's span: a cut inside the first sentence
+    at = PASSAGE.index("В рамках")
+    answer.evidence = [Evidence(n=1, source="002.txt", chunk_id="c", text=PASSAGE[at:], start=100 + at,
+                                end=100 + len(PASSAGE), lang="ru", score=0.8, used=True)]
+    assert evidence(answer)[0].quote == PASSAGE[at:]
