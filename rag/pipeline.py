@@ -32,6 +32,7 @@ from rag.ingest.loaders import iter_source_files, load_file
 from rag.llm.base import LLM, Message, load_llm
 from rag.models.catalog import CATALOG
 from rag.models.provision import resolve
+from rag.present import whole_quotes
 from rag.retrieve.retriever import HybridRetriever, Retriever
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings
@@ -298,8 +299,11 @@ class RAG:
                    language: str | None = None) -> Iterator[Event]:
         question = validate_question(question)
         rewritten, hits, seconds = self.retrieve(question, history)
-        yield from self.answerer.stream(question, hits, history=history, language=language,
-                                        rewritten_query=rewritten, timings={"retrieve": round(seconds, 3)})
+        for event in self.answerer.stream(question, hits, history=history, language=language,
+                                          rewritten_query=rewritten, timings={"retrieve": round(seconds, 3)}):
+            if isinstance(event, Done):
+                whole_quotes(event.answer)
+            yield event
 
     def ask(self, question: str, *, history: Sequence[Message] = (), language: str | None = None) -> Answer:
         for event in self.ask_stream(question, history=history, language=language):

@@ -99,9 +99,21 @@ def evidence(answer: Answer) -> list[EvidenceLine]:
             out.append(EvidenceLine(c.n, c.source, c.source, chosen.text if chosen else c.quote, start, end))
             continue
         s, e = evidence_span(chunk.text, start - chunk.start, end - chunk.start)
-        quote = chunk.text[s:e].strip() or c.quote
+        raw = chunk.text[s:e]
+        s, e = s + len(raw) - len(raw.lstrip()), e - (len(raw) - len(raw.rstrip()))  # the span is the quote
+        quote = chunk.text[s:e] or c.quote
         out.append(EvidenceLine(c.n, c.source, chunk.title or c.source, quote, chunk.start + s, chunk.start + e))
     return out
+
+
+def whole_quotes(answer: Answer) -> None:
+    """Give every citation of ``answer`` the quote and span shown as its evidence (see ``evidence``),
+    so ``--json`` and every other reader get a sentence that carries the claim, never a bare date."""
+    lines = {e.n: e for e in evidence(answer)}
+    for c in answer.citations:
+        line = lines.get(c.n)
+        if line is not None and line.quote:
+            c.quote, c.start, c.end = line.quote, line.start, line.end
 
 
 def closest(answer: Answer, k: int = 3) -> list[Hit]:

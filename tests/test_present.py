@@ -76,3 +76,13 @@ def test_the_answer_stages_own_evidence_sentence_is_preferred() -> None:
     answer.evidence = [Evidence(n=1, source="002.txt", chunk_id="c", text=PASSAGE[at:], start=100 + at,
                                 end=100 + len(PASSAGE), lang="ru", score=0.8, used=True)]
     assert evidence(answer)[0].quote == PASSAGE[at:]
+
+
+def test_citations_carry_the_whole_sentence_not_a_date() -> None:
+    from rag.present import whole_quotes
+
+    at = PASSAGE.index("21 мая")
+    answer = _answer(at, at + len("21 мая 2022 г."))
+    whole_quotes(answer)
+    c = answer.citations[0]
+    assert len(c.quote.split()) > 4 and "21 мая 2022" in c.quote and PASSAGE[c.start - 100 : c.end - 100] == c.quote
