@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from fakes import SentenceCounter
 
 from rag.answer.context import SentenceWindowSelector
 from rag.embedding import SentenceTransformerEmbedder
@@ -29,21 +30,9 @@ def hit(text: str, lang: str, n: int) -> Hit:
                            ordinal=0), score=1.0 / (1 + n))
 
 
-class CountingEmbedder:
-    """The real embedder, counting the sentences it is asked to embed (to see the cache work)."""
-
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
-        self.inner = inner
-        self.embedded = 0
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        self.embedded += len(texts)
-        return self.inner.embed_documents(texts)
-
-
 @pytest.fixture
-def selector(embedder: SentenceTransformerEmbedder) -> tuple[SentenceWindowSelector, CountingEmbedder]:
-    counting = CountingEmbedder(embedder)
+def selector(embedder: SentenceTransformerEmbedder) -> tuple[SentenceWindowSelector, SentenceCounter]:
+    counting = SentenceCounter(embedder)
     sel = SentenceWindowSelector(embedder.embed_queries, counting.embed_documents, embedder.count_tokens,
                                  budget_tokens=60, neighbours=0)
     return sel, counting
@@ -102,7 +91,7 @@ def test_window_weight_scores_sentences_with_their_neighbours_and_caches_them(em
     """With ``window_weight`` each sentence is also scored read with its neighbours (a sentence alone
     often lacks its subject: "It will be held on 5-8 May"). The windows are embedded once, like the
     sentences, and the answer sentence is still the one shown."""
-    counting = CountingEmbedder(embedder)
+    counting = SentenceCounter(embedder)
     sel = SentenceWindowSelector(embedder.embed_queries, counting.embed_documents, embedder.count_tokens,
                                  budget_tokens=60, neighbours=0, window_weight=0.7)
     hits = [hit(AZ, "az", 0), hit(RU, "ru", 1)]

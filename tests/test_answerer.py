@@ -3,34 +3,15 @@ test_end_to_end.py) and the real embedder judging support."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-
 import pytest
+from fakes import ScriptedLLM
 
 from rag.answer.answerer import Answerer
-from rag.llm.base import Message, Usage
 from rag.settings import Settings
 from rag.types import Chunk, Hit
 
 AZ = ("Bildirilib ki, tədbir mayın 5-8-də keçiriləcək ikinci Beynəlxalq Miqrasiya İcmalı Forumuna hazırlıq "
       "çərçivəsində baş tutub. Tədbirdə Dövlət Miqrasiya Xidmətinin rəisi Vüsal Hüseynov çıxış edib.")
-
-
-class ScriptedLLM:
-    """Replies with a fixed text, streamed in two pieces; records the prompt it was given."""
-
-    name = "scripted"
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-        self.messages: list[Message] = []
-
-    def stream_chat(self, messages: Sequence[Message], *, max_tokens: int, stop: Sequence[str] = (),
-                    usage: Usage | None = None) -> Iterator[str]:
-        self.messages = list(messages)
-        half = len(self.reply) // 2
-        yield self.reply[:half]
-        yield self.reply[half:]
 
 
 @pytest.fixture

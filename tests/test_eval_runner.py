@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import CrashAfter, scripted_answer
 
 from evals.report import aggregate, compare, score_rows
 from evals.runner import read_predictions, run, score_only
@@ -21,25 +22,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def _rows(n: int) -> list[dict[str, Any]]:
     return [{"id": f"q{i}", "lang": "en", "question": f"question {i}?", "answers": [str(i)],
              "sources": ["a.txt"], "answerable": True, "tags": ["same-language"]} for i in range(1, n + 1)]
-
-
-def _answer(row: dict[str, Any]) -> dict[str, Any]:
-    return {"question": row["question"], "answer": f"It is {row['id'][1:]} [1].", "abstained": False,
-            "citations": [], "passages": [], "timings": {"total": 1.0}, "tokens": {}, "model": "fake"}
-
-
-class CrashAfter:
-    """Answers ``limit`` questions, then raises like a crashed model would."""
-
-    def __init__(self, limit: int | None = None) -> None:
-        self.limit = limit
-        self.asked: list[str] = []
-
-    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
-        if self.limit is not None and len(self.asked) >= self.limit:
-            raise RuntimeError("model crashed")
-        self.asked.append(row["id"])
-        return _answer(row)
 
 
 def test_resume_after_crash_asks_only_the_remaining_rows(tmp_path: Path) -> None:
@@ -69,7 +51,7 @@ def test_resume_after_crash_asks_only_the_remaining_rows(tmp_path: Path) -> None
 def test_truncated_last_line_is_dropped_and_answered_again(tmp_path: Path) -> None:
     rows = _rows(4)
     path = tmp_path / "predictions.jsonl"
-    lines = [json.dumps({**_answer(r), "id": r["id"]}, ensure_ascii=False) for r in rows[:3]]
+    lines = [json.dumps({**scripted_answer(r), "id": r["id"]}, ensure_ascii=False) for r in rows[:3]]
     path.write_text(lines[0] + "\n" + lines[1] + "\n" + lines[2][: len(lines[2]) // 2], encoding="utf-8")
 
     ask = CrashAfter()

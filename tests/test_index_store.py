@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fakes import CountingEmbedder, MemoEmbedder
 
 from rag.errors import IndexError_
 from rag.index import dense
@@ -66,72 +67,13 @@ def make_doc(source: str, paragraphs: Sequence[str], lang: str, *, title: str = 
     return doc, chunks
 
 
-class _Memo:
-    """Real embedder, each distinct text embedded once per test session."""
-
-    def __init__(self, real: Any) -> None:
-        self.real = real
-        self.name, self.fingerprint, self.dim = real.name, real.fingerprint, real.dim
-        self._docs: dict[str, np.ndarray] = {}
-        self._queries: dict[str, np.ndarray] = {}
-
-    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._docs]
-        if missing:
-            for t, v in zip(missing, self.real.embed_documents(missing, progress=progress), strict=True):
-                self._docs[t] = v
-        return np.stack([self._docs[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
-        if missing:
-            for t, v in zip(missing, self.real.embed_queries(missing), strict=True):
-                self._queries[t] = np.asarray(v, dtype=np.float32)
-        return np.stack([self._queries[t] for t in texts])
-
-    def count_tokens(self, text: str) -> int:
-        return int(self.real.count_tokens(text))
-
-
-class CountingEmbedder:
-    """Counts what the store asks to embed; can fail after N batches (crash injection)."""
-
-    def __init__(self, inner: _Memo, *, batch_size: int = 2, fail_after_batches: int | None = None,
-                 fingerprint: str | None = None, dim: int | None = None) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.fingerprint = fingerprint or inner.fingerprint
-        self.dim = dim or inner.dim
-        self.batch_size = batch_size
-        self.fail_after_batches = fail_after_batches
-        self.texts: list[str] = []
-        self.batches = 0
-
-    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        out = []
-        for s in range(0, len(texts), self.batch_size):
-            if self.fail_after_batches is not None and self.batches >= self.fail_after_batches:
-                raise RuntimeError("injected failure during embedding")
-            batch = list(texts[s : s + self.batch_size])
-            out.append(self.inner.embed_documents(batch))
-            self.texts.extend(batch)
-            self.batches += 1
-        return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.inner.embed_queries(texts)
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-
 @pytest.fixture(scope="module")
-def memo(embedder: Any) -> _Memo:
-    return _Memo(embedder)
+def memo(embedder: Any) -> MemoEmbedder:
+    return MemoEmbedder(embedder)
 
 
 @pytest.fixture
-def counting(memo: _Memo) -> CountingEmbedder:
+def counting(memo: MemoEmbedder) -> CountingEmbedder:
     return CountingEmbedder(memo)
 
 
@@ -148,7 +90,7 @@ def gen_dirs(index_dir: Path) -> list[str]:
     return sorted(p.name for p in index_dir.iterdir() if p.name.startswith("gen-"))
 
 
-def snapshot(store: IndexStore, memo: _Memo) -> dict[str, Any]:
+def snapshot(store: IndexStore, memo: MemoEmbedder) -> dict[str, Any]:
     qv = memo.embed_queries(["Abdulla Shahid meeting in New York"])[0]
     return {
         "chunks": [c.to_dict() for c in store.chunks()],
@@ -166,7 +108,7 @@ def populated(index_dir: Path, counting: CountingEmbedder) -> IndexStore:
 
 # -- round trip ------------------------------------------------------------------------------------
 
-def test_round_trip(index_dir: Path, counting: CountingEmbedder, memo: _Memo) -> None:
+def test_round_trip(index_dir: Path, counting: CountingEmbedder, memo: MemoEmbedder) -> None:
     assert not IndexStore.exists(index_dir)
     store = IndexStore.open(index_dir, counting, CHUNKING)
     assert len(store) == 0 and store.search_dense(np.ones(counting.dim, np.float32), 3) == []
@@ -215,7 +157,7 @@ def test_unchanged_reapply_writes_nothing(index_dir: Path, counting: CountingEmb
 
 
 def test_changed_document_replaces_chunks_and_reuses_vectors(index_dir: Path, counting: CountingEmbedder,
-                                                             memo: _Memo) -> None:
+                                                             memo: MemoEmbedder) -> None:
     store = populated(index_dir, counting)
     old_doc, old_chunks = make_doc("az.txt", AZ, "az")
     kept_vector = store.vector(old_chunks[0].id)
@@ -243,7 +185,7 @@ def test_changed_document_replaces_chunks_and_reuses_vectors(index_dir: Path, co
     assert gen_dirs(index_dir) == ["gen-000002"]
 
 
-def test_removal_removes_chunks_and_vectors(index_dir: Path, counting: CountingEmbedder, memo: _Memo) -> None:
+def test_removal_removes_chunks_and_vectors(index_dir: Path, counting: CountingEmbedder, memo: MemoEmbedder) -> None:
     store = populated(index_dir, counting)
     report = store.remove(["ru.txt"])
     assert report.written and (report.removed_docs, report.removed_chunks) == (1, 2)
@@ -287,7 +229,7 @@ def test_duplicate_paragraphs_are_deduplicated_and_collisions_refused(index_dir:
 # -- crash safety ----------------------------------------------------------------------------------
 
 def test_failure_after_first_embedding_batch_keeps_previous_index(index_dir: Path, counting: CountingEmbedder,
-                                                                  memo: _Memo) -> None:
+                                                                  memo: MemoEmbedder) -> None:
     store = IndexStore.open(index_dir, counting, CHUNKING)
     store.apply([make_doc("az.txt", AZ, "az")], progress=False)
     before = snapshot(store, memo)
@@ -303,7 +245,8 @@ def test_failure_after_first_embedding_batch_keeps_previous_index(index_dir: Pat
 
 
 def test_interrupt_before_pointer_swap_keeps_previous_index(index_dir: Path, counting: CountingEmbedder,
-                                                            memo: _Memo, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                            memo: MemoEmbedder,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     store = populated(index_dir, counting)
     before = snapshot(store, memo)
     written: list[Path] = []
@@ -367,7 +310,7 @@ _CHILD = textwrap.dedent("""
 @pytest.mark.parametrize(("where", "leftover"), [("mid-write", "gen-000002.tmp"),
                                                  ("before-swap", "gen-000002")])
 def test_hard_crash_leaves_previous_index_and_leftovers_are_cleaned(
-        where: str, leftover: str, index_dir: Path, counting: CountingEmbedder, memo: _Memo) -> None:
+        where: str, leftover: str, index_dir: Path, counting: CountingEmbedder, memo: MemoEmbedder) -> None:
     store = populated(index_dir, counting)
     before = snapshot(store, memo)
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
@@ -384,7 +327,7 @@ def test_hard_crash_leaves_previous_index_and_leftovers_are_cleaned(
 
 
 def test_fresh_rebuild_replaces_old_index_only_on_commit(index_dir: Path, counting: CountingEmbedder,
-                                                         memo: _Memo) -> None:
+                                                         memo: MemoEmbedder) -> None:
     store = populated(index_dir, counting)
     before = snapshot(store, memo)
     fresh = IndexStore.open(index_dir, counting, CHUNKING, fresh=True)
@@ -407,7 +350,7 @@ def test_concurrent_writer_is_detected(index_dir: Path, counting: CountingEmbedd
 
 # -- refusal ---------------------------------------------------------------------------------------
 
-def test_other_embedder_or_chunking_is_refused(index_dir: Path, counting: CountingEmbedder, memo: _Memo) -> None:
+def test_other_embedder_or_chunking_is_refused(index_dir: Path, counting: CountingEmbedder, memo: MemoEmbedder) -> None:
     populated(index_dir, counting)
     other = CountingEmbedder(memo, fingerprint="0123456789abcdef")
     with pytest.raises(IndexError_) as err:
@@ -487,7 +430,7 @@ def test_missing_index_without_create(index_dir: Path, counting: CountingEmbedde
 
 # -- approximate index ------------------------------------------------------------------------------
 
-def test_hnsw_above_threshold(index_dir: Path, counting: CountingEmbedder, memo: _Memo) -> None:
+def test_hnsw_above_threshold(index_dir: Path, counting: CountingEmbedder, memo: MemoEmbedder) -> None:
     store = IndexStore.open(index_dir, counting, CHUNKING, exact_index_max=3)
     report = store.apply(three_docs(), progress=False)
     assert report.index_kind == "hnsw" and store.index_kind == "hnsw"

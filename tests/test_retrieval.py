@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fakes import TwoLanguageStore
 
 from rag.index import lexical
 from rag.index.lexical import LexicalIndex, lower_text, query_tokens, tokenize
@@ -301,23 +302,8 @@ def test_empty_store_returns_nothing(tmp_path: Path, embedder: Any) -> None:
     assert HybridRetriever(store, embedder, Settings()).search("anything", 3) == []
 
 
-class _TwoLanguageStore:
-    """Just enough of IndexStore for HybridRetriever._dense: fixed cosines and language means."""
-
-    def __init__(self) -> None:
-        self.rows = [(Chunk(id="en1", source="en.txt", text="en", start=0, end=2, lang="en", ordinal=0), 0.62),
-                     (Chunk(id="en2", source="en.txt", text="en", start=0, end=2, lang="en", ordinal=1), 0.60),
-                     (Chunk(id="az1", source="az.txt", text="az", start=0, end=2, lang="az", ordinal=0), 0.55)]
-
-    def search_dense(self, qvec: Any, k: int) -> list[tuple[Chunk, float]]:
-        return self.rows[:k]
-
-    def language_offsets(self, qvec: Any) -> dict[str, float]:
-        return {"en": 0.40, "az": 0.20}  # the query is English: it leans towards every English text
-
-
 def test_language_centering_reranks_across_languages_only() -> None:
-    store = _TwoLanguageStore()
+    store = TwoLanguageStore()
     plain = HybridRetriever(store, None, Settings().replace(language_centering=0.0))  # type: ignore[arg-type]
     centred = HybridRetriever(store, None, Settings().replace(language_centering=0.5))  # type: ignore[arg-type]
     assert [c.id for c, _ in plain._dense(None, 3)] == ["en1", "en2", "az1"]  # type: ignore[arg-type]

@@ -4,95 +4,20 @@ uploads and removal, in well under a second. The real pipeline is exercised by t
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import gradio as gr
 import pytest
+from fakes import FakeRag
 
-from rag.answer.answerer import Done, Event, Token
 from rag.errors import ModelMissingError
-from rag.pipeline import validate_question
 from rag.settings import Settings
-from rag.types import Answer, Chunk, Citation, Hit
 from ui.app import build_app
 from ui.gradio_i18n import CANCELLED
 from ui.handlers import Handlers, new_session
 from ui.models import RagPool
 from ui.queue import Gate
-
-PASSAGE = "Bildirilib ki, tədbir mayın 5-8-də keçiriləcək ikinci Forum. <b>x</b>"
-
-
-@dataclass
-class FakeApply:
-    added_chunks: int = 3
-
-
-@dataclass
-class FakeReport:
-    skipped: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    apply: FakeApply = field(default_factory=FakeApply)
-
-    def summary(self) -> str:
-        return "ingest: 1 files"
-
-
-class FakeRag:
-    """The slice of rag.pipeline.RAG the UI uses."""
-
-    def __init__(self, settings: Settings, error: Exception | None = None, abstain: bool = False) -> None:
-        self.settings = settings
-        self.error = error
-        self.abstain = abstain
-        self.asked: list[dict[str, Any]] = []
-        self.ingested: list[Path] = []
-        self.docs = [{"source": "000.txt", "title": "Seed <i>t</i>", "date": "2026-02-11", "lang": "az"}]
-
-    @property
-    def store(self) -> object:
-        return object()
-
-    def ask_stream(self, question: str, *, history: Sequence[dict[str, str]] = (),
-                   language: str | None = None) -> Iterator[Event]:
-        question = validate_question(question)
-        self.asked.append({"q": question, "history": list(history), "language": language,
-                           "top_k": self.settings.top_k})
-        if self.error:
-            raise self.error
-        yield Token("It is on ")
-        yield Token("5-8 May [1].")
-        chunk = Chunk(id="c1", source="000.txt", text=PASSAGE, start=0, end=len(PASSAGE), lang="az",
-                      ordinal=0, title="Seed", date="2026-02-11")
-        if self.abstain:
-            yield Done(Answer(question=question, answer="The documents do not say.", language="en",
-                              abstained=True, passages=[Hit(chunk=chunk, score=0.03)], model="fake",
-                              warnings=["abstained: no citation in the answer is supported by its passage"]))
-            return
-        quote = "tədbir mayın 5-8-də keçiriləcək"
-        at = PASSAGE.index(quote)
-        cit = Citation(n=1, source="000.txt", chunk_id="c1", text=PASSAGE, start=at, end=at + len(quote),
-                       quote=quote, verified=True, support=0.8)
-        yield Done(Answer(question=question, answer="It is on 5-8 May [1].", language="en", citations=[cit],
-                          passages=[Hit(chunk=chunk, score=0.03)], rewritten_query=None, model="fake"))
-
-    def documents(self) -> list[dict[str, Any]]:
-        return list(self.docs)
-
-    def ingest(self, paths: Sequence[Path], *, sync: bool = False, rebuild: bool = False,
-               progress: bool = True) -> FakeReport:
-        self.ingested += list(paths)
-        bad = [p for p in paths if p.read_bytes().startswith(b"%PDF-broken")]
-        self.docs += [{"source": p.name, "title": "", "date": None, "lang": "en"} for p in paths if p not in bad]
-        return FakeReport(skipped=[f"{p.name}: corrupt or unreadable PDF (PdfReadError: EOF)" for p in bad])
-
-    def remove(self, source: str) -> bool:
-        before = len(self.docs)
-        self.docs = [d for d in self.docs if d["source"] != source]
-        return len(self.docs) < before
 
 
 @pytest.fixture
