@@ -1,6 +1,6 @@
 """Would translating the question help retrieval? Context recall with LLM-translated queries.
 
-The idea (session 4's first suggestion): a question in one language finds passages in another less
+The idea: a question in one language finds passages in another less
 well than passages in its own, so translate the question into the other two languages with the local
 LLM, search with all three, and fuse the three ranked lists by reciprocal rank. This measures it
 without answering: for every answerable seed question it reports how often the row's evidence quote

@@ -208,7 +208,7 @@ class TimedStore(_Timed):
             self.seconds["dense"] += time.perf_counter() - t0
 
     def language_offsets(self, query_vec: np.ndarray) -> dict[str, float]:
-        """Part of dense search since language centering: timed with it."""
+        """Part of dense search since language centering (7b2703b): timed with it."""
         t0 = time.perf_counter()
         try:
             return self.inner.language_offsets(query_vec)

@@ -199,7 +199,7 @@ def test_prompt_lookup_decoding_copies_like_plain_decoding_on_a_long_prompt(base
 
     Not asserted: that the two texts are identical to the end. Verifying drafted tokens in a batch sums
     in another order, and a near-tie in the 135M model's greedy choice can flip: on 2026-12-02's machine
-    the two agreed for 31 characters, then diverged (on session 3's machine they were identical)."""
+    the two agreed for 31 characters, then diverged (where 23f5c90 added this test they were identical)."""
     from rag.llm.base import Usage, load_llm
 
     passage = (Path(__file__).resolve().parent.parent / "seeds" / FORUM_SOURCE).read_text(encoding="utf-8")

@@ -3,8 +3,8 @@
 The subset is taken by rule (per language: the first three answerable rows and the first unanswerable
 one), never hand-picked for success. The floors catch a broken pipeline (which scores 0) or a clear
 regression, not normal variation: on 2026-12-02 the default 1.5B model got 6 of these 9 answerable rows
-right and declined all 3 unanswerable ones (evals/reports/2026-12-02-s4-seeds-1.5b/; 4 and 3 in
-session 3), so the floors ask for 4 and 2. Raise them as answer quality improves.
+right and declined all 3 unanswerable ones (evals/reports/2026-12-02-seeds-1.5b/; 4 and 3 at commit
+be06ce4), so the floors ask for 4 and 2. Raise them as answer quality improves.
 """
 
 from __future__ import annotations

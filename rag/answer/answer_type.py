@@ -87,8 +87,8 @@ def answers_type(question: str, answer: str) -> AnswerType | None:
 
     Only dates and numbers are checked: a name may be a single word in any script ("Bakı", "в Нью-Йорке"),
     which no surface test tells from an ordinal word, while a date or a number is unmistakable. Measured
-    on the session-3 eval answers: it rejected 6 wrong answers and 2 answers to unanswerable questions,
-    and no correct answer (docs/answering.md)."""
+    on the answers of the full eval run of be06ce4: it rejected 6 wrong answers and 2 answers to
+    unanswerable questions, and no correct answer (docs/answering.md)."""
     kind = expected_type(question)
     if kind not in ("date", "number"):
         return None

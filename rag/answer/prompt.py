@@ -19,7 +19,7 @@ Rules:"""
 _COPY = f"""- Copy names, numbers and dates exactly as the passage gives them; translate month names with this table:
 {month_table()}"""
 
-# The wording and order of these rules are the ones measured in session 1's eval; the 1.5B model is
+# The wording and order of these rules are the ones measured in the first eval (b2bf73e); the 1.5B model is
 # sensitive to both (reordering them turned a clear same-language answer into NONE).
 SYSTEM = f"""{_INTRO}
 - Answer in one or two short sentences, in the language the user asks for.
