@@ -4,7 +4,8 @@ Tests use the real components (embedder, FAISS, llama.cpp, Chromium); a double s
 test checks the logic around a component, not the component itself:
 - ``ScriptedLLM``: the answer stage's decisions after generation (the real model: test_end_to_end.py).
 - ``SentenceCounter``, ``MemoEmbedder``, ``CountingEmbedder``: wrappers around the *real* embedder that
-  count or memoise what is embedded (caches, incremental indexing, crash injection).
+  count or memoise what is embedded (caches, incremental indexing, crash injection); ``NoEmbedder``: the
+  real embedder's identity in a crash-test child process that must embed nothing.
 - ``CrashAfter``: the eval runner's resume logic (the real eval: ``rag eval``, test_eval_smoke.py).
 - ``FakeRag``: the UI handlers (the real pipeline in the UI: test_ui_browser.py).
 - ``TwoLanguageStore``: the retriever's language centering on fixed cosines.
@@ -116,6 +117,23 @@ class CountingEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
+
+
+class NoEmbedder:
+    """An embedder's identity without the model, for a child process whose operation must embed nothing
+    (removal): any embedding call fails the test."""
+
+    def __init__(self, name: str, fingerprint: str, dim: int) -> None:
+        self.name, self.fingerprint, self.dim = name, fingerprint, dim
+
+    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        raise AssertionError("no embedding expected")
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        raise AssertionError("no embedding expected")
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
 
 
 # --- eval runner ---------------------------------------------------------------------------------

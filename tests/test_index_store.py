@@ -281,18 +281,10 @@ _CHILD = textwrap.dedent("""
     import numpy as np
     from rag.index.store import IndexStore
     from rag.index.lexical import LexicalIndex
+    from fakes import NoEmbedder  # same identity as the real embedder; removals never embed
 
     index_dir, name, fingerprint, dim, where = sys.argv[1:6]
 
-    class Stub:  # same identity as the real embedder; removals never embed
-        def __init__(self):
-            self.name, self.fingerprint, self.dim = name, fingerprint, int(dim)
-        def embed_documents(self, texts, *, progress=False):
-            raise AssertionError("no embedding expected")
-        def embed_queries(self, texts):
-            raise AssertionError("no embedding expected")
-        def count_tokens(self, text):
-            return len(text.split())
 
     def die(*args, **kwargs):
         os._exit(17)  # a hard crash: no except/finally blocks run
@@ -301,7 +293,8 @@ _CHILD = textwrap.dedent("""
         LexicalIndex.save = die
     else:
         IndexStore._swap_current = die
-    store = IndexStore.open(index_dir, Stub(), {"chunk_tokens": 160, "chunk_overlap_tokens": 32})
+    chunking = {"chunk_tokens": 160, "chunk_overlap_tokens": 32}
+    store = IndexStore.open(index_dir, NoEmbedder(name, fingerprint, int(dim)), chunking)
     store.remove(["ru.txt"], progress=False)
     sys.exit(0)
 """)
@@ -313,7 +306,7 @@ def test_hard_crash_leaves_previous_index_and_leftovers_are_cleaned(
         where: str, leftover: str, index_dir: Path, counting: CountingEmbedder, memo: MemoEmbedder) -> None:
     store = populated(index_dir, counting)
     before = snapshot(store, memo)
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "tests")])}
     proc = subprocess.run([sys.executable, "-c", _CHILD, str(index_dir), counting.name, counting.fingerprint,
                            str(counting.dim), where], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 17, proc.stderr
