@@ -17,6 +17,9 @@ All three use ``HybridRetriever(store, embedder, settings, mode).search(query, s
 -- the product's fusion code, not a copy. Embeddings are computed once per text (query vectors are
 memoised across modes; SIB-200 vectors and indexed chunk vectors are cached in bench/.cache/).
 
+``--store local --store milvus --store milvus+local-bm25`` runs only the seeds part once per store in one
+process (Milvus Lite files in the temp dir) and writes bench/results/retrieval_recall_stores.{json,md}.
+
     nice -n 19 .venv/bin/python bench/retrieval_recall.py [--only seeds|sib|xquad] [--limit N]
 """
 
@@ -54,12 +57,15 @@ from benchlib import (
     machine_md,
     md_table,
     peak_rss_mb,
+    percentile,
     read_jsonl,
     sib_vectors,
     write_results,
 )
 
 from rag.index.base import Store, chunking_of
+from rag.index.milvus_schema import parse_store
+from rag.index.milvus_store import MilvusStore
 from rag.index.store import IndexStore
 from rag.ingest.chunking import chunk_id
 from rag.pipeline import RAG
@@ -69,6 +75,10 @@ from rag.settings import Settings
 from rag.types import Chunk, Document, Section
 
 XQUAD_DIRECTIONS = (("en", "en"), ("ru", "ru"), ("ru", "en"), ("en", "ru"))
+SEARCH_SECONDS: dict[str, list[float]] = {}  # per mode, every timed ``search`` call (query vectors memoised)
+# --store NAME -> (the store setting, a path in the temp dir for Milvus Lite; the Milvus store's lexical side)
+STORES = {"local": ("local", "milvus"), "milvus": ("milvus://{tmp}/seeds.db", "milvus"),
+          "milvus+local-bm25": ("milvus://{tmp}/seeds-lb.db", "local")}
 
 
 # -- scoring ------------------------------------------------------------------------------------------
@@ -119,7 +129,9 @@ def run_modes(store: Store, embedder: Any, settings: Settings, queries: list[str
         ranks: list[int | None] = []
         any_hit: list[bool] = []
         for q, gold in tqdm(list(zip(queries, golds, strict=True)), desc=f"{desc} {mode}", unit="q"):
+            t0 = time.perf_counter()
             hits = retriever.search(q, settings.retrieve_depth)
+            SEARCH_SECONDS.setdefault(mode, []).append(time.perf_counter() - t0)
             ranks.append(gold_rank([h.chunk.source for h in hits], gold))
             any_hit.append(bool(hits))
         out[mode], nonempty[mode] = ranks, any_hit
@@ -156,10 +168,14 @@ def answer_lang(row: dict[str, Any], store: Store) -> str:
     return sorted(langs)[0] if langs else "?"
 
 
-def bench_seeds(settings: Settings, base: Any, tmp: Path, limit: int | None) -> dict[str, Any]:
+def bench_seeds(settings: Settings, base: Any, tmp: Path, limit: int | None, lexical: str = "milvus"
+                ) -> dict[str, Any]:
     ks = (1, 3, 5)
     embedder = DiskCachedDocuments(base, "seeds-chunks")
     store = ingest_dir(settings, embedder, settings.seeds_dir, tmp / "seeds")
+    if lexical != "milvus":  # the Milvus store with today's in-memory BM25 beside it (bench_stores)
+        store = MilvusStore.open(parse_store(settings.store), embedder, chunking_of(settings), create=False,
+                                 lexical=lexical)
     rows = [r for r in read_jsonl(SEEDS_QA) if r["answerable"]]
     if limit:
         rows = rows[:limit]
@@ -309,6 +325,45 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def bench_stores(settings: Settings, base: Any, tmp: Path, limit: int | None, names: list[str]
+                 ) -> dict[str, Any]:
+    """The seeds part once per store, same process, same cached vectors and query vectors."""
+    out: dict[str, Any] = {}
+    for name in names:
+        store_setting, lexical = STORES[name]
+        SEARCH_SECONDS.clear()
+        where = tmp / name.replace("+", "_")
+        where.mkdir(parents=True, exist_ok=True)
+        res = bench_seeds(settings.replace(store=store_setting.format(tmp=where)), base, where, limit, lexical)
+        res["search_ms"] = {m: {"p50": round(percentile(v, 50) * 1000, 1), "p95": round(percentile(v, 95) * 1000, 1)}
+                            for m, v in SEARCH_SECONDS.items()}
+        out[name] = res
+        print(f"store {name}: done", file=sys.stderr)
+    return out
+
+
+def stores_markdown(res: dict[str, Any]) -> str:
+    ks = (1, 3, 5)
+    rows = []
+    for name, d in res["stores"].items():
+        allrow = d["by_tag"]["all"]
+        rows.append([name, int(allrow["hybrid"]["n"]), *[cell(allrow[m], ks) for m in MODES],
+                     f"{d['search_ms']['hybrid']['p50']:.1f} / {d['search_ms']['hybrid']['p95']:.1f}"])
+    header = ["store", "n", *[f"{m}: R@1 / R@3 / R@5 / MRR" for m in MODES], "hybrid search p50 / p95 (ms)"]
+    parts = ["# Retrieval recall on the seeds: local store vs Milvus Lite", "",
+             f"Command: `{res['command']}`", "", machine_md(res["machine"]), "",
+             "Same process, same chunk vectors (bench/.cache) and query vectors, the product's `HybridRetriever`; "
+             "only the store differs. `milvus` = Milvus Lite with Milvus's BM25 function over our tokeniser's terms "
+             "and the coverage filter in the client (the default); `milvus+local-bm25` = Milvus Lite for vectors "
+             "and documents with today's in-memory bm25s index rebuilt beside it. Search time = one "
+             "`retriever.search` call with the query vector already computed (store + fusion, no embedding).", "",
+             md_table(header, rows), ""]
+    for name, d in res["stores"].items():
+        parts += [f"## {name}: by question language × tag", "", mode_table(d["by_tag"], ks, "group"), ""]
+    parts += [f"Wall time {res['seconds']:.0f} s."]
+    return "\n".join(parts)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", choices=["seeds", "sib", "xquad"], action="append",
@@ -316,12 +371,21 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="quick check: first N rows / sentences")
     ap.add_argument("--merge", action="store_true",
                     help="keep the other parts of an existing results file (to re-run one part)")
+    ap.add_argument("--store", choices=list(STORES), action="append",
+                    help="seeds only, once per store (repeatable), side by side in retrieval_recall_stores.md")
     args = ap.parse_args()
     parts = args.only or ["seeds", "sib", "xquad"]
     settings = Settings.load()
     base = load_embedder(settings)
     info = machine_info()
     t0 = time.perf_counter()
+    if args.store:
+        with tempfile.TemporaryDirectory(prefix="bench-recall-") as tmpname:
+            stores = bench_stores(settings, base, Path(tmpname), args.limit, args.store)
+        out = {"command": command_line(), "stores": stores, "seconds": time.perf_counter() - t0,
+               "machine": finish_machine_info(info)}
+        write_results("retrieval_recall_stores", out, stores_markdown(out))
+        return
     res: dict[str, Any] = {}
     if args.merge:
         old = RESULTS_DIR / "retrieval_recall.json"

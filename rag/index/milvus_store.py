@@ -19,12 +19,10 @@ update). ``--rebuild`` drops and recreates the collections (not atomic, unlike t
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -32,61 +30,21 @@ import numpy as np
 from rag.embedding import Embedder
 from rag.errors import IndexError_
 from rag.index.base import ApplyReport
-from rag.index.milvus_lexical import LocalLexical, MilvusLexical
-from rag.index.milvus_schema import (
-    CHUNKS,
-    COLLECTIONS,
-    DOCUMENTS,
-    DUMMY,
-    FORMAT_VERSION,
-    HNSW_EF_SEARCH,
-    HNSW_PARAMS,
-    META,
-    TERMS,
-    TEXT_SLICE_CHARS,
-    StoreTarget,
-    chunks_schema,
-    keyed_schema,
-    quote,
+from rag.index.milvus_connect import (
+    CONSISTENCY,
+    check_compatible,
+    client_for,
+    create_collections,
+    doc_key,
+    store_flag,
 )
+from rag.index.milvus_lexical import LocalLexical, MilvusLexical
+from rag.index.milvus_schema import CHUNKS, COLLECTIONS, DOCUMENTS, HNSW_EF_SEARCH, META, TERMS, StoreTarget, quote
 from rag.index.milvus_writes import plan_apply
 from rag.types import Chunk, Document, Section
 
 MEANS_TTL_S = 2.0  # how stale another process's view of the language means / version may get
 BATCH = 1000
-CONSISTENCY = "Strong"  # every read sees every finished write (Milvus defaults to "Bounded")
-
-
-# pymilvus warns on every query iterator against Milvus Lite (no server-side MVCC timestamp) and Milvus
-# Lite logs a traceback when a file is locked; both are reported here in our own words instead.
-logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
-logging.getLogger("milvus_lite.server_manager").setLevel(logging.CRITICAL)
-
-
-def client_for(target: StoreTarget) -> Any:
-    """A ``MilvusClient``; for Milvus Lite the engine starts inside this process (once per file)."""
-    from pymilvus import MilvusClient
-    from pymilvus.exceptions import MilvusException
-
-    try:
-        return MilvusClient(uri=target.uri)
-    except MilvusException as exc:
-        if target.kind == "lite":
-            raise IndexError_(
-                f"Cannot open the Milvus Lite file {target.uri} ({exc.message}). Milvus Lite runs inside one "
-                "process and locks its file, so most likely another rag process has it open.",
-                fix=f"stop the other process, or serve the file to all of them: python -m milvus_lite server "
-                    f"--data-dir {target.uri} --port 19530, then --store http://127.0.0.1:19530") from exc
-        raise IndexError_(f"Cannot reach the Milvus server at {target.uri} ({exc.message}).",
-                          fix="check that Milvus is running and the URL (http://host:19530)") from exc
-
-
-def doc_key(source: str, part: int) -> str:
-    return f"{source}#{part}"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class MilvusStore:
@@ -99,7 +57,7 @@ class MilvusStore:
         self.embedder = embedder
         self.chunking = dict(chunking)
         self.exact_index_max = exact_index_max
-        self._config = config
+        self.config = config
         self._means: dict[str, np.ndarray] = {}
         self._read_at = 0.0
         self._lock = threading.Lock()
@@ -108,8 +66,8 @@ class MilvusStore:
         if lexical == "milvus":
             self.lexical = MilvusLexical(client, self.doc_freqs)
         elif lexical == "local":
-            self.lexical = LocalLexical(lambda: self._all(CHUNKS, 'id != ""', ["id", "lang", "terms"]),
-                                        self._get_chunks)
+            self.lexical = LocalLexical(lambda: self.all_rows(CHUNKS, 'id != ""', ["id", "lang", "terms"]),
+                                        self.get_chunks)
         else:
             raise ValueError(f"lexical must be 'milvus' or 'local', got {lexical!r}")
 
@@ -132,35 +90,21 @@ class MilvusStore:
                     client.drop_collection(name)
         if not client.has_collection(META):
             if not create:
-                raise IndexError_(f"No index in {target.uri}.", fix=f"rag ingest PATH --store {_flag(target)}")
-            config = cls._create(client, embedder, chunking)
+                raise IndexError_(f"No index in {target.uri}.", fix=f"rag ingest PATH --store {store_flag(target)}")
+            config = create_collections(client, embedder, chunking)
         else:
             for name in COLLECTIONS:
                 if not client.has_collection(name):
                     raise IndexError_(f"Index in {target.uri} is corrupt: collection {name} is missing.",
-                                      fix=f"rag ingest --rebuild PATH --store {_flag(target)}")
+                                      fix=f"rag ingest --rebuild PATH --store {store_flag(target)}")
                 client.load_collection(name)
             rows = client.get(META, ids=["config"], output_fields=["info"])
             if not rows:
                 raise IndexError_(f"Index in {target.uri} is corrupt: its config row is missing.",
-                                  fix=f"rag ingest --rebuild PATH --store {_flag(target)}")
+                                  fix=f"rag ingest --rebuild PATH --store {store_flag(target)}")
             config = dict(rows[0]["info"])
-            _check_compatible(target, config, embedder, chunking)
+            check_compatible(target, config, embedder, chunking)
         return cls(client, target, embedder, chunking, config, exact_index_max=exact_index_max, lexical=lexical)
-
-    @staticmethod
-    def _create(client: Any, embedder: Embedder, chunking: dict[str, Any]) -> dict[str, Any]:
-        schema, index = chunks_schema(client, embedder.dim)
-        client.create_collection(CHUNKS, schema=schema, index_params=index, consistency_level=CONSISTENCY)
-        for name in (DOCUMENTS, TERMS, META):
-            schema, index = keyed_schema(client)
-            client.create_collection(name, schema=schema, index_params=index, consistency_level=CONSISTENCY)
-        now = _now()
-        config = {"format_version": FORMAT_VERSION, "chunking": dict(chunking), "version": 0, "index_kind": "flat",
-                  "embedder": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim},
-                  "created_at": now, "updated_at": now}
-        client.upsert(META, [_keyed("config", "", 0, config)])  # written last: its presence = "exists"
-        return config
 
     def close(self) -> None:
         """Release the connection (and for Milvus Lite the in-process engine, unlocking the file)."""
@@ -172,7 +116,7 @@ class MilvusStore:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    def _all(self, collection: str, filt: str, fields: list[str]) -> list[dict[str, Any]]:
+    def all_rows(self, collection: str, filt: str, fields: list[str]) -> list[dict[str, Any]]:
         """Every matching row (a plain query is capped at 16,384 rows; the iterator is not)."""
         it = self.client.query_iterator(collection, batch_size=BATCH, filter=filt, output_fields=fields,
                                         consistency_level=CONSISTENCY)
@@ -184,16 +128,16 @@ class MilvusStore:
             it.close()
         return out
 
-    def _refresh(self, force: bool = False) -> None:
+    def refresh(self, force: bool = False) -> None:
         """Re-read the version and language means another process may have changed (at most every
         ``MEANS_TTL_S``), so a long-running ``rag serve`` follows an ingest made elsewhere."""
         if not force and time.monotonic() - self._read_at < MEANS_TTL_S:
             return
-        rows = self._all(META, 'key != ""', ["key", "info"])
+        rows = self.all_rows(META, 'key != ""', ["key", "info"])
         means: dict[str, np.ndarray] = {}
         for r in rows:
             if r["key"] == "config":
-                self._config = dict(r["info"])
+                self.config = dict(r["info"])
             elif r["key"].startswith("lang:") and r["info"].get("count", 0) > 0:
                 info = r["info"]
                 means[r["key"][5:]] = (np.asarray(info["sum"], dtype=np.float64) / info["count"]).astype(np.float32)
@@ -206,16 +150,16 @@ class MilvusStore:
 
     @property
     def generation(self) -> int:
-        self._refresh()
-        return int(self._config.get("version", 0))
+        self.refresh()
+        return int(self.config.get("version", 0))
 
     @property
     def index_kind(self) -> str:
-        return str(self._config.get("index_kind", "flat"))
+        return str(self.config.get("index_kind", "flat"))
 
-    def _records(self, sources: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    def records(self, sources: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         if sources is None:
-            rows = self._all(DOCUMENTS, "part == 0", ["source", "info"])
+            rows = self.all_rows(DOCUMENTS, "part == 0", ["source", "info"])
         else:
             keys = [doc_key(s, 0) for s in sources]
             rows = [r for i in range(0, len(keys), BATCH)
@@ -223,10 +167,10 @@ class MilvusStore:
         return {r["source"]: dict(r["info"]) for r in rows}
 
     def sources(self) -> set[str]:
-        return {r["source"] for r in self._all(DOCUMENTS, "part == 0", ["source"])}
+        return {r["source"] for r in self.all_rows(DOCUMENTS, "part == 0", ["source"])}
 
     def documents(self) -> list[dict[str, Any]]:
-        recs = self._records()
+        recs = self.records()
         return [{**recs[s], "n_chunks": len(recs[s]["chunk_ids"])} for s in sorted(recs)]
 
     def document(self, source: str) -> Document:
@@ -244,22 +188,22 @@ class MilvusStore:
         return self.document(source).text
 
     def needs_update(self, source: str, content_hash: str) -> bool:
-        rec = self._records([source]).get(source)
+        rec = self.records([source]).get(source)
         return rec is None or rec["content_hash"] != content_hash
 
-    def _get_chunks(self, ids: list[str]) -> list[Chunk]:
+    def get_chunks(self, ids: list[str]) -> list[Chunk]:
         rows = [r for i in range(0, len(ids), BATCH)
                 for r in self.client.get(CHUNKS, ids=ids[i:i + BATCH], output_fields=["chunk"])]
         return [Chunk.from_dict(r["chunk"]) for r in rows]
 
     def chunk(self, chunk_id: str) -> Chunk:
-        found = self._get_chunks([chunk_id])
+        found = self.get_chunks([chunk_id])
         if not found:
             raise KeyError(f"no chunk {chunk_id!r} in the index")
         return found[0]
 
     def chunks(self) -> list[Chunk]:
-        out = [Chunk.from_dict(r["chunk"]) for r in self._all(CHUNKS, 'id != ""', ["chunk"])]
+        out = [Chunk.from_dict(r["chunk"]) for r in self.all_rows(CHUNKS, 'id != ""', ["chunk"])]
         return sorted(out, key=lambda c: (c.source, c.ordinal, c.id))
 
     # -- searching --------------------------------------------------------------------------------
@@ -276,16 +220,22 @@ class MilvusStore:
         return [(Chunk.from_dict(h["entity"]["chunk"]), float(h["distance"])) for h in (res[0] if res else [])]
 
     def language_offsets(self, query_vec: np.ndarray) -> dict[str, float]:
-        self._refresh()
+        self.refresh()
         q = np.asarray(query_vec, dtype=np.float32).reshape(-1)
         return {lang: float(mean @ q) for lang, mean in self._means.items()}
 
     def search_lexical(self, query: str, lang: str, k: int, *, min_coverage: float | None = None
                        ) -> list[tuple[Chunk, float]]:
-        self._refresh()
-        return self.lexical.search(query, lang, k, len(self), int(self._config.get("version", 0)), min_coverage)
+        self.refresh()
+        return self.lexical.search(query, lang, k, len(self), int(self.config.get("version", 0)), min_coverage)
 
     # -- writing ----------------------------------------------------------------------------------
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks hold each term (absent terms: 0)."""
+        rows = [r for i in range(0, len(terms), BATCH)
+                for r in self.client.get(TERMS, ids=list(terms[i:i + BATCH]), output_fields=["key", "info"])]
+        return {r["key"]: int(r["info"]["df"]) for r in rows}
 
     def remove(self, sources: Sequence[str], *, progress: bool = False) -> ApplyReport:
         return self.apply([], sources, progress=progress)
@@ -295,96 +245,3 @@ class MilvusStore:
         """Add or replace documents and remove others (order of writes: see the module docstring)."""
         with self._write_lock:
             return plan_apply(self, upserts, removals, progress=progress)
-
-    def write_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray, terms_of: Sequence[str]) -> None:
-        rows = []
-        for c, v, terms in zip(chunks, vectors, terms_of, strict=True):
-            rows.append({"id": c.id, "source": c.source, "lang": c.lang, "terms": terms, "chunk": c.to_dict(),
-                         "vector": np.asarray(v, dtype=np.float32).tolist()})
-        for i in range(0, len(rows), BATCH):
-            self.client.upsert(CHUNKS, rows[i:i + BATCH])
-
-    def write_document(self, rec: dict[str, Any], text: str) -> None:
-        slices = [text[i:i + TEXT_SLICE_CHARS] for i in range(0, len(text), TEXT_SLICE_CHARS)] or [""]
-        rows = [_keyed(doc_key(rec["source"], 0), rec["source"], 0, rec, slices[0])]
-        rows += [_keyed(doc_key(rec["source"], i), rec["source"], i, {}, s) for i, s in enumerate(slices) if i]
-        self.client.upsert(DOCUMENTS, rows)
-        self.client.delete(DOCUMENTS, filter=f"source == {quote(rec['source'])} and part >= {len(slices)}")
-
-    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many chunks hold each term (absent terms: 0)."""
-        rows = [r for i in range(0, len(terms), BATCH)
-                for r in self.client.get(TERMS, ids=list(terms[i:i + BATCH]), output_fields=["key", "info"])]
-        return {r["key"]: int(r["info"]["df"]) for r in rows}
-
-    def write_terms(self, delta: dict[str, int]) -> None:
-        touched = sorted(t for t, d in delta.items() if d)
-        current = self.doc_freqs(touched)
-        keep: list[dict[str, Any]] = []
-        gone: list[str] = []
-        for t in touched:
-            df = current.get(t, 0) + delta[t]
-            if df > 0:
-                keep.append(_keyed(t, "", 0, {"df": df}))
-            else:
-                gone.append(t)
-        for i in range(0, len(keep), BATCH):
-            self.client.upsert(TERMS, keep[i:i + BATCH])
-        for i in range(0, len(gone), BATCH):
-            self.client.delete(TERMS, ids=gone[i:i + BATCH])
-
-    def write_meta(self, lang_delta: dict[str, tuple[np.ndarray, int]], n_chunks: int) -> dict[str, Any]:
-        """Add the per-language sums/counts, bump the version, switch to HNSW past ``exact_index_max``."""
-        rows = {r["key"]: dict(r["info"]) for r in self._all(META, 'key != ""', ["key", "info"])}
-        out = []
-        for lang, (vec_sum, count) in lang_delta.items():
-            cur = rows.get(f"lang:{lang}", {"sum": [0.0] * self.embedder.dim, "count": 0})
-            new_sum = np.asarray(cur["sum"], dtype=np.float64) + vec_sum
-            out.append(_keyed(f"lang:{lang}", "", 0, {"sum": new_sum.tolist(), "count": int(cur["count"]) + count}))
-        config = dict(rows.get("config", self._config))
-        config["version"] = int(config.get("version", 0)) + 1
-        config["updated_at"] = _now()
-        if config.get("index_kind") == "flat" and n_chunks > self.exact_index_max:
-            self._switch_to_hnsw()
-            config["index_kind"] = "hnsw"
-        out.append(_keyed("config", "", 0, config))
-        self.client.upsert(META, out)
-        self._config = config
-        self._refresh(force=True)
-        return config
-
-    def _switch_to_hnsw(self) -> None:
-        """Exact search up to ``exact_index_max`` chunks, HNSW (same M / efConstruction) above, as local."""
-        self.client.release_collection(CHUNKS)
-        self.client.drop_index(CHUNKS, "vector")
-        ip = self.client.prepare_index_params()
-        ip.add_index("vector", index_type="HNSW", metric_type="IP", params=dict(HNSW_PARAMS))
-        self.client.create_index(CHUNKS, ip)
-        self.client.load_collection(CHUNKS)
-
-
-def _keyed(key: str, source: str, part: int, info: dict[str, Any], text: str = "") -> dict[str, Any]:
-    return {"key": key, "source": source, "part": part, "info": info, "text": text, "dummy": list(DUMMY)}
-
-
-def _flag(target: StoreTarget) -> str:
-    return f"milvus://{target.uri}" if target.kind == "lite" else target.uri
-
-
-def _check_compatible(target: StoreTarget, config: dict[str, Any], embedder: Embedder,
-                      chunking: dict[str, Any]) -> None:
-    """Refuse an index built with another embedder or chunking (the local store's rule and message)."""
-    fix = f"rag ingest --rebuild PATH --store {_flag(target)}"
-    if config.get("format_version") != FORMAT_VERSION:
-        raise IndexError_(f"Index in {target.uri} has format {config.get('format_version')}, this version "
-                          f"reads {FORMAT_VERSION}; rebuild the index.", fix=fix)
-    emb = config.get("embedder") or {}
-    if emb.get("fingerprint") != embedder.fingerprint or emb.get("dim") != embedder.dim:
-        raise IndexError_(
-            f"Index in {target.uri} was built with embedder {emb.get('name')!r} (fingerprint "
-            f"{emb.get('fingerprint')}, dim {emb.get('dim')}); the current embedder is {embedder.name!r} "
-            f"(fingerprint {embedder.fingerprint}, dim {embedder.dim}). Its vectors are not comparable; "
-            "rebuild the index.", fix=fix)
-    if config.get("chunking") != chunking:
-        raise IndexError_(f"Index in {target.uri} was built with chunking {config.get('chunking')}; the current "
-                          f"settings are {chunking}. Rebuild the index or restore those settings.", fix=fix)

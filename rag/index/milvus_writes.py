@@ -20,7 +20,17 @@ import numpy as np
 
 from rag.index.base import ApplyReport
 from rag.index.lexical import tokenize
-from rag.index.milvus_schema import CHUNKS, DOCUMENTS, MAX_TERMS_BYTES, quote
+from rag.index.milvus_connect import doc_key, keyed_row, now
+from rag.index.milvus_schema import (
+    CHUNKS,
+    DOCUMENTS,
+    HNSW_PARAMS,
+    MAX_TERMS_BYTES,
+    META,
+    TERMS,
+    TEXT_SLICE_CHARS,
+    quote,
+)
 from rag.types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -65,7 +75,7 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
         for c in chunks:
             if c.source != doc.source:
                 raise ValueError(f"chunk {c.id} has source {c.source!r}, document is {doc.source!r}")
-    old = store._records([*seen, *(s for s in removals if s not in seen)])
+    old = store.records([*seen, *(s for s in removals if s not in seen)])
     removed = sorted(s for s in removals if s in old and s not in seen)
     changes: list[tuple[Document, list[Chunk], bool]] = []
     for doc, chunks in upserts:
@@ -123,20 +133,20 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
         for term in set(text.split()):
             df_delta[term] = df_delta.get(term, 0) + sign
 
-    store.write_chunks(new_chunks, vectors, terms_of)
+    write_chunks(store, new_chunks, vectors, terms_of)
     keep = set(new_ids)
     stale = [r["id"] for r in old_rows if r["id"] not in keep]
     for i in range(0, len(stale), BATCH):
         store.client.delete(CHUNKS, ids=stale[i:i + BATCH])
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for doc, chunks, _ in changes:
-        store.write_document(_record(doc, chunks, now), doc.text)
+        write_document(store, _record(doc, chunks, now), doc.text)
     for s in removed:
         store.client.delete(CHUNKS, filter=f"source == {quote(s)}")  # also rows an interrupted run left
         store.client.delete(DOCUMENTS, filter=f"source == {quote(s)}")
-    store.write_terms(df_delta)
+    write_terms(store, df_delta)
     n_chunks = len(store)
-    config = store.write_meta(delta, n_chunks)
+    config = write_meta(store, delta, n_chunks)
     old_set = set(old_ids)
     return ApplyReport(
         added_docs=sum(1 for *_, existed in changes if not existed),
@@ -151,3 +161,64 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
         written=True,
         generation=int(config["version"]),
     )
+
+
+def write_chunks(store: MilvusStore, chunks: Sequence[Chunk], vectors: np.ndarray, terms_of: Sequence[str]) -> None:
+    rows = []
+    for c, v, terms in zip(chunks, vectors, terms_of, strict=True):
+        rows.append({"id": c.id, "source": c.source, "lang": c.lang, "terms": terms, "chunk": c.to_dict(),
+                     "vector": np.asarray(v, dtype=np.float32).tolist()})
+    for i in range(0, len(rows), BATCH):
+        store.client.upsert(CHUNKS, rows[i:i + BATCH])
+
+def write_document(store: MilvusStore, rec: dict[str, Any], text: str) -> None:
+    slices = [text[i:i + TEXT_SLICE_CHARS] for i in range(0, len(text), TEXT_SLICE_CHARS)] or [""]
+    rows = [keyed_row(doc_key(rec["source"], 0), rec["source"], 0, rec, slices[0])]
+    rows += [keyed_row(doc_key(rec["source"], i), rec["source"], i, {}, s) for i, s in enumerate(slices) if i]
+    store.client.upsert(DOCUMENTS, rows)
+    store.client.delete(DOCUMENTS, filter=f"source == {quote(rec['source'])} and part >= {len(slices)}")
+
+def write_terms(store: MilvusStore, delta: dict[str, int]) -> None:
+    touched = sorted(t for t, d in delta.items() if d)
+    current = store.doc_freqs(touched)
+    keep: list[dict[str, Any]] = []
+    gone: list[str] = []
+    for t in touched:
+        df = current.get(t, 0) + delta[t]
+        if df > 0:
+            keep.append(keyed_row(t, "", 0, {"df": df}))
+        else:
+            gone.append(t)
+    for i in range(0, len(keep), BATCH):
+        store.client.upsert(TERMS, keep[i:i + BATCH])
+    for i in range(0, len(gone), BATCH):
+        store.client.delete(TERMS, ids=gone[i:i + BATCH])
+
+def write_meta(store: MilvusStore, lang_delta: dict[str, tuple[np.ndarray, int]], n_chunks: int) -> dict[str, Any]:
+    """Add the per-language sums/counts, bump the version, switch to HNSW past ``exact_index_max``."""
+    rows = {r["key"]: dict(r["info"]) for r in store.all_rows(META, 'key != ""', ["key", "info"])}
+    out = []
+    for lang, (vec_sum, count) in lang_delta.items():
+        cur = rows.get(f"lang:{lang}", {"sum": [0.0] * store.embedder.dim, "count": 0})
+        new_sum = np.asarray(cur["sum"], dtype=np.float64) + vec_sum
+        out.append(keyed_row(f"lang:{lang}", "", 0, {"sum": new_sum.tolist(), "count": int(cur["count"]) + count}))
+    config = dict(rows.get("config", store.config))
+    config["version"] = int(config.get("version", 0)) + 1
+    config["updated_at"] = now()
+    if config.get("index_kind") == "flat" and n_chunks > store.exact_index_max:
+        _switch_to_hnsw(store)
+        config["index_kind"] = "hnsw"
+    out.append(keyed_row("config", "", 0, config))
+    store.client.upsert(META, out)
+    store.config = config
+    store.refresh(force=True)
+    return config
+
+def _switch_to_hnsw(store: MilvusStore) -> None:
+    """Exact search up to ``exact_index_max`` chunks, HNSW (same M / efConstruction) above, as local."""
+    store.client.release_collection(CHUNKS)
+    store.client.drop_index(CHUNKS, "vector")
+    ip = store.client.prepare_index_params()
+    ip.add_index("vector", index_type="HNSW", metric_type="IP", params=dict(HNSW_PARAMS))
+    store.client.create_index(CHUNKS, ip)
+    store.client.load_collection(CHUNKS)

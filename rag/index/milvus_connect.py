@@ -1,0 +1,107 @@
+"""Connecting to Milvus, creating the collections, and refusing an index built for another embedder.
+
+One ``MilvusClient`` per process and URI. For ``milvus://FILE.db`` pymilvus starts the Milvus Lite
+engine inside this process (a gRPC server on a free local port); Milvus Lite locks the file, so a second
+process cannot open it -- it gets an error naming the fix (serve the file with ``python -m milvus_lite
+server`` or run Milvus, and point every process at the URL).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from rag.embedding import Embedder
+from rag.errors import IndexError_
+from rag.index.milvus_schema import (
+    CHUNKS,
+    DOCUMENTS,
+    DUMMY,
+    FORMAT_VERSION,
+    META,
+    TERMS,
+    StoreTarget,
+    chunks_schema,
+    keyed_schema,
+)
+
+CONSISTENCY = "Strong"  # every read sees every finished write (Milvus defaults to "Bounded")
+
+# pymilvus warns on every query iterator against Milvus Lite (no server-side MVCC timestamp) and Milvus
+# Lite logs a traceback when a file is locked; both are reported here in our own words instead.
+logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
+logging.getLogger("milvus_lite.server_manager").setLevel(logging.CRITICAL)
+
+
+def client_for(target: StoreTarget) -> Any:
+    """A ``MilvusClient``; for Milvus Lite the engine starts inside this process (once per file)."""
+    from pymilvus import MilvusClient
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        return MilvusClient(uri=target.uri)
+    except MilvusException as exc:
+        if target.kind == "lite":
+            raise IndexError_(
+                f"Cannot open the Milvus Lite file {target.uri} ({exc.message}). Milvus Lite runs inside one "
+                "process and locks its file, so most likely another rag process has it open.",
+                fix=f"stop the other process, or serve the file to all of them: python -m milvus_lite server "
+                    f"--data-dir {target.uri} --port 19530, then --store http://127.0.0.1:19530") from exc
+        raise IndexError_(f"Cannot reach the Milvus server at {target.uri} ({exc.message}).",
+                          fix="check that Milvus is running and the URL (http://host:19530)") from exc
+
+
+def doc_key(source: str, part: int) -> str:
+    """Primary key of slice ``part`` of a document (part 0 also holds the record)."""
+    return f"{source}#{part}"
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+
+def create_collections(client: Any, embedder: Embedder, chunking: dict[str, Any]) -> dict[str, Any]:
+    """The four collections and the config row (written last: its presence means "the index exists")."""
+    schema, index = chunks_schema(client, embedder.dim)
+    client.create_collection(CHUNKS, schema=schema, index_params=index, consistency_level=CONSISTENCY)
+    for name in (DOCUMENTS, TERMS, META):
+        schema, index = keyed_schema(client)
+        client.create_collection(name, schema=schema, index_params=index, consistency_level=CONSISTENCY)
+    stamp = now()
+    config = {"format_version": FORMAT_VERSION, "chunking": dict(chunking), "version": 0, "index_kind": "flat",
+              "embedder": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim},
+              "created_at": stamp, "updated_at": stamp}
+    client.upsert(META, [keyed_row("config", "", 0, config)])
+    return config
+
+
+
+def keyed_row(key: str, source: str, part: int, info: dict[str, Any], text: str = "") -> dict[str, Any]:
+    """A row of the documents / terms / meta collections."""
+    return {"key": key, "source": source, "part": part, "info": info, "text": text, "dummy": list(DUMMY)}
+
+
+def store_flag(target: StoreTarget) -> str:
+    """The ``--store`` value that names ``target`` (for "fix:" hints)."""
+    return f"milvus://{target.uri}" if target.kind == "lite" else target.uri
+
+
+def check_compatible(target: StoreTarget, config: dict[str, Any], embedder: Embedder,
+                      chunking: dict[str, Any]) -> None:
+    """Refuse an index built with another embedder or chunking (the local store's rule and message)."""
+    fix = f"rag ingest --rebuild PATH --store {store_flag(target)}"
+    if config.get("format_version") != FORMAT_VERSION:
+        raise IndexError_(f"Index in {target.uri} has format {config.get('format_version')}, this version "
+                          f"reads {FORMAT_VERSION}; rebuild the index.", fix=fix)
+    emb = config.get("embedder") or {}
+    if emb.get("fingerprint") != embedder.fingerprint or emb.get("dim") != embedder.dim:
+        raise IndexError_(
+            f"Index in {target.uri} was built with embedder {emb.get('name')!r} (fingerprint "
+            f"{emb.get('fingerprint')}, dim {emb.get('dim')}); the current embedder is {embedder.name!r} "
+            f"(fingerprint {embedder.fingerprint}, dim {embedder.dim}). Its vectors are not comparable; "
+            "rebuild the index.", fix=fix)
+    if config.get("chunking") != chunking:
+        raise IndexError_(f"Index in {target.uri} was built with chunking {config.get('chunking')}; the current "
+                          f"settings are {chunking}. Rebuild the index or restore those settings.", fix=fix)
