@@ -28,16 +28,16 @@ from rag.index.milvus_schema import (
 
 CONSISTENCY = "Strong"  # every read sees every finished write (Milvus defaults to "Bounded")
 
-# pymilvus warns on every query iterator against Milvus Lite (no server-side MVCC timestamp) and Milvus
-# Lite logs a traceback when a file is locked; both are reported here in our own words instead.
-logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
-logging.getLogger("milvus_lite.server_manager").setLevel(logging.CRITICAL)
-
-
 def client_for(target: StoreTarget) -> Any:
     """A ``MilvusClient``; for Milvus Lite the engine starts inside this process (once per file)."""
     from pymilvus import MilvusClient
     from pymilvus.exceptions import MilvusException
+
+    # pymilvus warns on every query iterator against Milvus Lite (no server-side MVCC timestamp) and
+    # Milvus Lite logs a traceback when a file is locked; the latter is reported below in our own words.
+    # (Set after the import: pymilvus configures its loggers when imported.)
+    logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
+    logging.getLogger("milvus_lite.server_manager").setLevel(logging.CRITICAL)
 
     try:
         return MilvusClient(uri=target.uri)

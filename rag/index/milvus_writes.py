@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -61,7 +60,6 @@ def terms_text(chunk: Chunk) -> str:
     while len(terms.encode("utf-8")) > MAX_TERMS_BYTES:  # a pathological chunk: BM25 sees a prefix
         terms = terms[: len(terms) * 9 // 10].rsplit(" ", 1)[0]
     return terms
-
 
 
 def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]]], removals: Sequence[str], *,
@@ -133,14 +131,13 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
         for term in set(text.split()):
             df_delta[term] = df_delta.get(term, 0) + sign
 
-    write_chunks(store, new_chunks, vectors, terms_of)
+    write_chunks(store, new_chunks, vectors, terms_of, set(stored))
     keep = set(new_ids)
     stale = [r["id"] for r in old_rows if r["id"] not in keep]
     for i in range(0, len(stale), BATCH):
         store.client.delete(CHUNKS, ids=stale[i:i + BATCH])
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    for doc, chunks, _ in changes:
-        write_document(store, _record(doc, chunks, now), doc.text)
+    stamp = now()
+    write_documents(store, [(_record(doc, chunks, stamp), doc.text, existed) for doc, chunks, existed in changes])
     for s in removed:
         store.client.delete(CHUNKS, filter=f"source == {quote(s)}")  # also rows an interrupted run left
         store.client.delete(DOCUMENTS, filter=f"source == {quote(s)}")
@@ -163,36 +160,48 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
     )
 
 
-def write_chunks(store: MilvusStore, chunks: Sequence[Chunk], vectors: np.ndarray, terms_of: Sequence[str]) -> None:
-    rows = []
-    for c, v, terms in zip(chunks, vectors, terms_of, strict=True):
-        rows.append({"id": c.id, "source": c.source, "lang": c.lang, "terms": terms, "chunk": c.to_dict(),
-                     "vector": np.asarray(v, dtype=np.float32).tolist()})
-    for i in range(0, len(rows), BATCH):
-        store.client.upsert(CHUNKS, rows[i:i + BATCH])
+def _put(store: MilvusStore, collection: str, rows: list[dict[str, Any]], known: set[str], key: str) -> None:
+    """Insert rows whose key is new, upsert the others: Milvus's upsert is a delete plus an insert, and
+    on Milvus Lite it cost 2-3x an insert (bench/store_bench.py while writing this)."""
+    for op, part in ((store.client.insert, [r for r in rows if r[key] not in known]),
+                     (store.client.upsert, [r for r in rows if r[key] in known])):
+        for i in range(0, len(part), BATCH):
+            op(collection, part[i:i + BATCH])
 
-def write_document(store: MilvusStore, rec: dict[str, Any], text: str) -> None:
-    slices = [text[i:i + TEXT_SLICE_CHARS] for i in range(0, len(text), TEXT_SLICE_CHARS)] or [""]
-    rows = [keyed_row(doc_key(rec["source"], 0), rec["source"], 0, rec, slices[0])]
-    rows += [keyed_row(doc_key(rec["source"], i), rec["source"], i, {}, s) for i, s in enumerate(slices) if i]
-    store.client.upsert(DOCUMENTS, rows)
-    store.client.delete(DOCUMENTS, filter=f"source == {quote(rec['source'])} and part >= {len(slices)}")
+
+def write_chunks(store: MilvusStore, chunks: Sequence[Chunk], vectors: np.ndarray, terms_of: Sequence[str],
+                 stored: set[str]) -> None:
+    rows = [{"id": c.id, "source": c.source, "lang": c.lang, "terms": terms, "chunk": c.to_dict(),
+             "vector": np.asarray(v, dtype=np.float32).tolist()}
+            for c, v, terms in zip(chunks, vectors, terms_of, strict=True)]
+    _put(store, CHUNKS, rows, stored, "id")
+
+
+def write_documents(store: MilvusStore, docs: Sequence[tuple[dict[str, Any], str, bool]]) -> None:
+    """Document records and texts (in slices); ``docs`` = (record, text, existed before)."""
+    rows: list[dict[str, Any]] = []
+    known: set[str] = set()
+    for rec, text, existed in docs:
+        slices = [text[i:i + TEXT_SLICE_CHARS] for i in range(0, len(text), TEXT_SLICE_CHARS)] or [""]
+        rows += [keyed_row(doc_key(rec["source"], i), rec["source"], i, rec if i == 0 else {}, piece)
+                 for i, piece in enumerate(slices)]
+        if existed:
+            known |= {doc_key(rec["source"], i) for i in range(len(slices))}
+            store.client.delete(DOCUMENTS, filter=f"source == {quote(rec['source'])} and part >= {len(slices)}")
+    _put(store, DOCUMENTS, rows, known, "key")
+
 
 def write_terms(store: MilvusStore, delta: dict[str, int]) -> None:
+    """Apply per-term changes of document frequency (rows at 0 are deleted)."""
     touched = sorted(t for t, d in delta.items() if d)
     current = store.doc_freqs(touched)
-    keep: list[dict[str, Any]] = []
-    gone: list[str] = []
-    for t in touched:
-        df = current.get(t, 0) + delta[t]
-        if df > 0:
-            keep.append(keyed_row(t, "", 0, {"df": df}))
-        else:
-            gone.append(t)
-    for i in range(0, len(keep), BATCH):
-        store.client.upsert(TERMS, keep[i:i + BATCH])
+    keep = [keyed_row(t, "", 0, {"df": current.get(t, 0) + delta[t]}) for t in touched
+            if current.get(t, 0) + delta[t] > 0]
+    gone = [t for t in touched if current.get(t, 0) + delta[t] <= 0]
+    _put(store, TERMS, keep, set(current), "key")
     for i in range(0, len(gone), BATCH):
         store.client.delete(TERMS, ids=gone[i:i + BATCH])
+
 
 def write_meta(store: MilvusStore, lang_delta: dict[str, tuple[np.ndarray, int]], n_chunks: int) -> dict[str, Any]:
     """Add the per-language sums/counts, bump the version, switch to HNSW past ``exact_index_max``."""
@@ -213,6 +222,7 @@ def write_meta(store: MilvusStore, lang_delta: dict[str, tuple[np.ndarray, int]]
     store.config = config
     store.refresh(force=True)
     return config
+
 
 def _switch_to_hnsw(store: MilvusStore) -> None:
     """Exact search up to ``exact_index_max`` chunks, HNSW (same M / efConstruction) above, as local."""
