@@ -307,6 +307,9 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
         run(ordered, asker, predictions, fresh=args.fresh, progress=True)
     finally:
         answered = len(read_predictions(predictions)) - before
-        _write_meta(predictions, settings, max(answered, 0), time.perf_counter() - t0, commit)
+        # Re-scoring stored answers (nothing left to answer) must not rewrite the record of the run
+        # that answered them: its settings and commit describe those answers, not this invocation.
+        if answered > 0 or not meta_path(predictions).exists():
+            _write_meta(predictions, settings, max(answered, 0), time.perf_counter() - t0, commit)
     score_only(dataset, predictions, report_dir, rows=rows, compare_with=args.compare)
     return 0

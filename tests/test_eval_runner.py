@@ -177,9 +177,15 @@ def test_run_eval_plumbing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     settings = Settings(index_dir=tmp_path / "index", temperature=0.7)
     assert runner.run_eval(settings, args) == 0
     assert made[0].asked == ["q1", "q2", "q3"]
-    meta = json.loads((tmp_path / "run" / "predictions.meta.json").read_text(encoding="utf-8"))
+    meta_file = tmp_path / "run" / "predictions.meta.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
     assert meta["peak_memory_mb"] > 0 and meta["settings"]["temperature"] == 0.0
     assert "llm_api_key" not in meta["settings"]
+    # Re-scoring the stored answers with other settings leaves the run's record as it was.
+    recorded = meta_file.read_bytes()
+    assert runner.run_eval(settings.replace(llm="fast"), args) == 0
+    assert len(made) == 2 and made[1].asked == []
+    assert meta_file.read_bytes() == recorded
     report = json.loads((tmp_path / "run" / "report.json").read_text(encoding="utf-8"))
     assert report["overall"]["n"] == 3 and report["overall"]["accuracy"] == 1.0
     assert report["meta"]["peak_memory_mb"] == meta["peak_memory_mb"]
@@ -194,6 +200,6 @@ def test_run_eval_plumbing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     args.limit = None
     capsys.readouterr()
     assert runner.run_eval(settings, args) == 0  # resumes: only q4, q5 are asked
-    assert made[1].asked == ["q4", "q5"]
+    assert made[2].asked == ["q4", "q5"]
     out = capsys.readouterr().out
     assert "overall.n " in out  # compared with the report this run overwrote: 3 rows -> 5 rows
