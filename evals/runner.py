@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import InputError
+from rag.index.backends import location
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -200,13 +201,16 @@ class PipelineAsk:
         if corpus is None:
             rag = RAG(self.settings)
             rag.ensure_index(progress=self.progress)
-            print(f"eval: index {self.settings.index_dir}", file=sys.stderr)
+            print(f"eval: index {location(self.settings)}", file=sys.stderr)
             return rag
         folder = corpus_dir(self.dataset, corpus)
         if not folder.is_dir():
             raise InputError(f"rows with corpus {corpus!r} need the folder {folder}",
                              fix="python3 evals/datasets/build_external.py")
-        settings = self.settings.replace(index_dir=self.index_root / f"index-{corpus}", seeds_dir=folder)
+        # An external corpus gets its own throw-away local index, whatever --store says: syncing it into
+        # a shared Milvus collection would remove the documents indexed there.
+        settings = self.settings.replace(index_dir=self.index_root / f"index-{corpus}", seeds_dir=folder,
+                                         store="local")
         rag = RAG(settings)
         report = rag.ingest([folder], sync=True, progress=self.progress)
         print(f"eval: corpus {corpus}: index {settings.index_dir}; {report.summary()}", file=sys.stderr)
