@@ -5,7 +5,7 @@ template, and declines a typed question that has no candidate."""
 from __future__ import annotations
 
 import pytest
-from test_answerer import ScriptedLLM
+from fakes import ScriptedLLM
 
 from rag.answer.candidates import counted_noun, extract, question_kind
 from rag.answer.evidence import EvidenceRanker, Sentence
