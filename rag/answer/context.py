@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from rag.answer.verify import sentences, window
 from rag.embedding import VectorCache
 from rag.settings import Settings
+from rag.text.sentences import sentence_window, split_sentences
 from rag.types import Hit
 
 EmbedQuery = Callable[[Sequence[str]], np.ndarray]
@@ -42,7 +42,7 @@ class SentenceWindowSelector:
         self._embed = VectorCache(embed_docs, max_items=20_000)
 
     def __call__(self, query: str, hits: Sequence[Hit]) -> list[tuple[Hit, str]]:
-        spans = [sentences(h.chunk.text) or [(0, len(h.chunk.text))] for h in hits]
+        spans = [split_sentences(h.chunk.text, h.chunk.lang) or [(0, len(h.chunk.text))] for h in hits]
         flat = [(i, j) for i, ss in enumerate(spans) for j in range(len(ss))]
         if not flat:
             return []
@@ -52,7 +52,7 @@ class SentenceWindowSelector:
         if self.window_weight > 0:
             # A sentence alone often lacks its subject ("The event takes place on 5-8 May"): the
             # sentence read with its neighbours says what it is about. See docs/retrieval.md.
-            windows = [hits[i].chunk.text[slice(*window(spans[i], j))] for i, j in flat]
+            windows = [hits[i].chunk.text[slice(*sentence_window(spans[i], j))] for i, j in flat]
             scores = (1 - self.window_weight) * scores + self.window_weight * (self._embed(windows) @ q)
         # The same language-bias correction as retrieval (HybridRetriever._dense): without it the
         # budget goes to sentences in the question's language rather than to the answer. The rank

@@ -23,11 +23,11 @@ from rag.answer.verify import (
     _month_numbers,
     _with_markers,
     cited_numbers,
-    fold,
     numbers,
-    sentences,
 )
 from rag.settings import Settings
+from rag.text.sentences import split_sentences
+from rag.text.translit import latin_skeleton
 from rag.types import Hit
 
 QUOTE_LABEL = re.compile(r"^\W*(?:quote|цитата|sitat)\s*(?:\[\d+\])?\s*:?", re.I)
@@ -93,7 +93,7 @@ def locate(quote: str, passages: Sequence[Hit], prefer: Sequence[int] = (),
                                + list(range(1, len(passages) + 1))))
     for n in order:
         text = passages[n - 1].chunk.text
-        spans = sentences(text) or [(0, len(text))]
+        spans = split_sentences(text, passages[n - 1].chunk.lang) or [(0, len(text))]
         for i in range(len(spans)):
             for width in (1, 2):  # a quote may run over two sentences
                 if i + width > len(spans):
@@ -107,9 +107,9 @@ def locate(quote: str, passages: Sequence[Hit], prefer: Sequence[int] = (),
     return best if best is not None and best.support.score >= min_match else None
 
 
-def numbers_grounded(answer: str, passage: str, span: Support, date: str | None) -> bool:
+def numbers_grounded(answer: str, passage: str, span: Support, date: str | None, lang: str = "unknown") -> bool:
     """Every number of the answer is in the quoted sentence or its neighbours (or the passage date)."""
-    spans = sentences(passage) or [(0, len(passage))]
+    spans = split_sentences(passage, lang) or [(0, len(passage))]
     lo = max([s for s, _ in spans if s <= span.start] or [0])
     idx = [k for k, (s, _) in enumerate(spans) if s == lo]
     k = idx[0] if idx else 0
@@ -131,14 +131,14 @@ def verify_quoted(reply: QuoteReply, passages: Sequence[Hit], *, question: str =
     claim = re.sub(r"\s{2,}", " ", claim)
     if not claim:
         return Verification([], "", ["the reply has an empty answer line"])
-    asked = {fold(w) for w in WORD_RE.findall(question)}
+    asked = {latin_skeleton(w) for w in WORD_RE.findall(question)}
     if asked and _echoes(claim, asked):
         return Verification([], claim, [f"only repeats the question: {claim[:80]}"])
     found = locate(reply.quote, passages, prefer=reply.cited + in_answer, min_match=min_match)
     if found is None:
         return Verification([], claim, [f"quote not found in any given passage: {reply.quote[:80]}"])
     hit = passages[found.n - 1]
-    if not numbers_grounded(claim, hit.chunk.text, found.support, hit.chunk.date):
+    if not numbers_grounded(claim, hit.chunk.text, found.support, hit.chunk.date, hit.chunk.lang):
         return Verification([], claim, [f"[{found.n}] does not hold the numbers of: {claim[:80]}"])
     for n in dict.fromkeys(reply.cited + in_answer):
         if n != found.n:

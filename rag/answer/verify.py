@@ -9,12 +9,13 @@ Latin alphabet (Вусал Гусейнов ~ Vusal Huseynov ~ Vüsal Hüseynov)
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from rag.answer.language import MONTHS
+from rag.text.months import MONTHS
+from rag.text.sentences import sentence_window, split_sentences
+from rag.text.translit import latin_skeleton
 from rag.types import Citation, Hit
 
 Similarity = Callable[[str, Sequence[str]], list[float]]
@@ -22,26 +23,6 @@ Similarity = Callable[[str, Sequence[str]], list[float]]
 CITE_RE = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 NUM_RE = re.compile(r"\d+")
 WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
-SENT_RE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|$)")
-
-_CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғөүһ",
-                ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
-                 "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "sh", "", "y", "", "e", "yu", "ya",
-                 "e", "g", "o", "u", "h"], strict=True))
-_LAT = str.maketrans({"ə": "e", "ı": "i", "ş": "sh", "ç": "ch", "ğ": "g", "ö": "o", "ü": "u", "x": "kh",
-                      "q": "g", "j": "zh", "w": "v", "c": "dzh"})
-
-
-def fold(word: str) -> str:
-    """One Latin skeleton for az/ru/en spellings of the same name."""
-    w = word.lower().replace("i̇", "i")
-    w = "".join(_CYR.get(ch, ch) for ch in w).translate(_LAT)
-    w = unicodedata.normalize("NFKD", w)
-    w = "".join(ch for ch in w if not unicodedata.combining(ch))
-    # h/g/kh alternate between az and ru renderings (Hüseynov ~ Гусейнов); y/i likewise.
-    return w.replace("kh", "h").replace("g", "h").replace("y", "i")
-
-
 def numbers(text: str) -> set[str]:
     return {n.lstrip("0") or "0" for n in NUM_RE.findall(text)}
 
@@ -69,7 +50,7 @@ def key_words(text: str) -> list[str]:
 
 
 def _word_match(word: str, passage_folded: list[str]) -> bool:
-    fw = fold(word)
+    fw = latin_skeleton(word)
     stem = fw[: max(4, len(fw) - 3)]  # tolerate case endings: Гусейновым ~ Hüseynov
     for pw in passage_folded:
         if pw.startswith(stem) or SequenceMatcher(None, fw, pw[: len(fw) + 2]).ratio() >= 0.8:
@@ -84,24 +65,8 @@ class Support:
     end: int
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans with surrounding white space trimmed, so a highlight starts on a letter."""
-    out = []
-    for m in SENT_RE.finditer(text):
-        raw = m.group()
-        if raw.strip():
-            lead = len(raw) - len(raw.lstrip())
-            out.append((m.start() + lead, m.start() + len(raw.rstrip())))
-    return out
-
-
-def window(spans: Sequence[tuple[int, int]], i: int) -> tuple[int, int]:
-    """Sentence ``i`` with one neighbour on either side, as one span: the unit that says what a short
-    sentence is about ("It will be held on 5-8 May" needs the sentence before it)."""
-    return spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
-
-
-def support(claim: str, passage: str, similarity: Similarity | None = None, date: str | None = None) -> Support:
+def support(claim: str, passage: str, similarity: Similarity | None = None, date: str | None = None,
+            lang: str = "unknown") -> Support:
     """How well ``passage`` supports ``claim`` (0..1), and where.
 
     Judged per sentence window (a sentence and its neighbours), not over the whole passage: a passage
@@ -109,7 +74,7 @@ def support(claim: str, passage: str, similarity: Similarity | None = None, date
     is on 31 May 2021". Within a window, every number of the claim must appear; then support is the
     larger of the share of the claim's names found there and the embedder's similarity.
     """
-    spans = sentences(passage) or [(0, len(passage))]
+    spans = split_sentences(passage, lang) or [(0, len(passage))]
     # The passage's date is shown to the model with it, so "5-8 May 2026" may take its year from there.
     claim_nums = numbers(claim) - numbers(date or "")
     words = key_words(claim)
@@ -117,10 +82,10 @@ def support(claim: str, passage: str, similarity: Similarity | None = None, date
         return Support(0.0, *spans[0])  # "The", "Yes": nothing that a passage could confirm
     windows = []
     for i, (s, e) in enumerate(spans):
-        text = passage[slice(*window(spans, i))]
+        text = passage[slice(*sentence_window(spans, i))]
         if claim_nums - (numbers(text) | _month_numbers(text)):
             continue  # a number the window does not contain: this window cannot support the claim
-        folded = [fold(w) for w in WORD_RE.findall(text)]
+        folded = [latin_skeleton(w) for w in WORD_RE.findall(text)]
         lexical = sum(_word_match(w, folded) for w in words) / len(words) if words else 0.0
         own = passage[s:e]
         strength = len(claim_nums & (numbers(own) | _month_numbers(own)))  # prefer the sentence itself
@@ -145,8 +110,8 @@ def cited_numbers(text: str) -> list[int]:
 def split_claims(answer: str) -> list[tuple[str, list[int]]]:
     """Sentences of the answer with the passage numbers each cites."""
     out = []
-    for m in SENT_RE.finditer(answer):
-        sent = m.group()
+    for start, end in split_sentences(answer, "unknown"):
+        sent = answer[start:end]
         cited = cited_numbers(sent)
         claim = re.sub(r"\s+([.,;:!?…])", r"\1", CITE_RE.sub("", sent)).strip()
         if claim or cited:
@@ -180,7 +145,7 @@ def verify(
     kept: dict[int, Citation] = {}
     dropped: list[str] = []
     rebuilt: list[str] = []
-    asked = {fold(w) for w in WORD_RE.findall(question)}
+    asked = {latin_skeleton(w) for w in WORD_RE.findall(question)}
     for claim, cited in split_claims(answer):
         marks: list[int] = []
         if asked and _echoes(claim, asked):
@@ -191,7 +156,8 @@ def verify(
             if not 1 <= n <= len(passages):
                 dropped.append(f"[{n}] names no passage (only {len(passages)} were given)")
                 continue
-            sup = support(claim, passages[n - 1].chunk.text, similarity, passages[n - 1].chunk.date)
+            chunk = passages[n - 1].chunk
+            sup = support(claim, chunk.text, similarity, chunk.date, chunk.lang)
             if sup.score < threshold:
                 dropped.append(f"[{n}] does not support: {claim[:80]}")
                 continue
@@ -200,7 +166,8 @@ def verify(
                 kept[n] = _citation(n, passages[n - 1], sup)
         if not marks and passages and claim:
             # The model forgot (or got wrong) the citation: attribute to the passage that supports it best.
-            scored = [(support(claim, h.chunk.text, similarity, h.chunk.date), i + 1) for i, h in enumerate(passages)]
+            scored = [(support(claim, h.chunk.text, similarity, h.chunk.date, h.chunk.lang), i + 1)
+                      for i, h in enumerate(passages)]
             sup, n = max(scored, key=lambda t: t[0].score)
             if sup.score >= threshold:
                 marks.append(n)
@@ -209,7 +176,7 @@ def verify(
     return Verification(sorted(kept.values(), key=lambda c: c.n), " ".join(r for r in rebuilt if r), dropped)
 
 
-# Yes/no words of the three languages as fold() spells them (yes -> "ies", да -> "da", yox -> "ioh").
+# Yes/no words of the three languages as latin_skeleton() spells them (yes -> "ies", да -> "da", yox -> "ioh").
 POLARITY = {"ies", "no", "da", "net", "beli", "heir", "ioh", "he"}
 
 
@@ -220,7 +187,7 @@ def _echoes(claim: str, asked: set[str]) -> bool:
     a single new word of four or more letters (the name that answers "who") makes it an answer, not
     an echo, however much of the question it repeats."""
     asked_stems = {w[:5] for w in asked}
-    words = [fold(w) for w in WORD_RE.findall(claim)]
+    words = [latin_skeleton(w) for w in WORD_RE.findall(claim)]
     if words and words[0] in POLARITY:
         return False  # "Yes, Pakistan takes part in the Almaty Process" answers a yes/no question
     new = [w for w in words if w[:5] not in asked_stems and len(w) >= 4]
