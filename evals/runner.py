@@ -270,21 +270,24 @@ def score_only(dataset: Path, predictions: Path, report_dir: Path, *, rows: Iter
     ``rows`` defaults to the whole dataset; rows without a prediction are left out of the metrics (and
     counted in the report's metadata).
     """
-    from evals import report as rp
+    from evals.aggregate import build_report
+    from evals.compare import compare
+    from evals.render import headline, write_report
+    from evals.scoring import score_rows
 
     # Read the old report first: it may be the very file this call is about to overwrite.
     old = json.loads(compare_with.read_text(encoding="utf-8")) if compare_with is not None else None
     selected = list(rows) if rows is not None else load_dataset(dataset)
     preds = read_predictions(predictions)
     meta = read_meta(predictions)
-    scores = rp.score_rows(selected, preds)
-    result = rp.build_report(scores, rows=selected, predictions=preds, dataset=dataset, run_meta=meta)
-    rp.write_report(result, scores, report_dir)
+    scores = score_rows(selected, preds)
+    result = build_report(scores, rows=selected, predictions=preds, dataset=dataset, run_meta=meta)
+    write_report(result, scores, report_dir)
     if not quiet:
-        print(rp.headline(result))
+        print(headline(result))
         print(f"\nreport: {report_dir / 'report.md'}")
     if old is not None:
-        print("\n" + rp.compare(old, result))
+        print("\n" + compare(old, result))
     return result
 
 
@@ -303,7 +306,7 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     ordered = sorted(rows, key=lambda r: (r.get("corpus") is not None, str(r.get("corpus") or "")))
     asker = PipelineAsk(settings, dataset, index_root=report_dir)
     before = len(read_predictions(predictions)) if not args.fresh else 0
-    from evals.report import git_commit
+    from evals.run_meta import git_commit
 
     commit = git_commit()  # the code that answers; HEAD may move while a long run goes on
     t0 = time.perf_counter()

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from fakes import CrashAfter, scripted_answer
 
-from evals.report import aggregate, compare, score_rows
+from evals.aggregate import aggregate
+from evals.compare import compare
 from evals.runner import read_predictions, run, score_only
+from evals.scoring import score_rows
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -190,7 +192,7 @@ def test_run_eval_plumbing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert report["overall"]["n"] == 3 and report["overall"]["accuracy"] == 1.0
     assert report["meta"]["peak_memory_mb"] == meta["peak_memory_mb"]
     # The report names the commit that answered (recorded when the run started), not a later HEAD.
-    monkeypatch.setattr("evals.report.git_commit", lambda: "later-head")
+    monkeypatch.setattr("evals.run_meta.git_commit", lambda: "later-head")
     answered_by = meta["sessions"][0]["git_commit"]
     assert answered_by and answered_by != "later-head"
     rescored = runner.score_only(dataset, tmp_path / "run" / "predictions.jsonl", tmp_path / "rescored", quiet=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from evals.scoring import (
+from evals.metrics import (
     accuracy,
     answer_language,
     answer_matches,
@@ -16,13 +16,13 @@ from evals.scoring import (
     first_relevant_rank,
     is_abstention,
     list_recall,
-    normalize,
     polarity,
     recall_at,
     reciprocal_rank,
-    score_row,
     token_f1,
 )
+from evals.normalise import normalize
+from evals.scoring import score_row
 
 DATE = "5-8 May"
 
