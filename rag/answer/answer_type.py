@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from rag.answer.language import MONTHS
 from rag.answer.verify import CITE_RE
+from rag.text.months import MONTHS
 
 AnswerType = Literal["date", "number", "person", "place"]
 
