@@ -37,14 +37,16 @@ from benchlib import (
 )
 
 from rag.answer.answerer import Done, Token
-from rag.answer.verify import SENT_RE, verify
+from rag.answer.verify import verify
 from rag.pipeline import RAG
 from rag.settings import Settings
+from rag.text.sentences import split_sentences
 
 
 def sentence_ends(text: str) -> list[int]:
-    """Character offsets where a complete sentence of ``text`` ends (its final punctuation)."""
-    return [m.end() for m in SENT_RE.finditer(text) if m.group().rstrip()[-1:] in ".!?…"]
+    """Character offsets where a complete sentence of ``text`` ends (its final punctuation), by the
+    product's sentence splitter (rag.text.sentences)."""
+    return [e for s, e in split_sentences(text, "unknown") if text[s:e].rstrip("\"'”’»)]")[-1:] in ".!?…"]
 
 
 def one(rag: RAG, question: str) -> dict[str, Any]:

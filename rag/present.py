@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer.verify import sentences, window
+from rag.text.sentences import sentence_window, split_sentences
 from rag.types import Answer, Hit
 
 # Product phrases used outside the answer text itself (the web chat has its own, larger table).
@@ -66,9 +66,9 @@ def evidence_span(text: str, start: int, end: int) -> tuple[int, int]:
     claim and not just a date."""
     if len(_WORD.findall(text[start:end])) >= _MIN_QUOTE_WORDS:
         return start, end
-    spans = sentences(text) or [(0, len(text))]
+    spans = split_sentences(text, "unknown") or [(0, len(text))]
     hit = next((i for i, (s, e) in enumerate(spans) if s <= start < e or s >= start), len(spans) - 1)
-    s, e = window(spans, hit)
+    s, e = sentence_window(spans, hit)
     return min(s, start), max(e, end)
 
 
