@@ -15,7 +15,6 @@ module here does one job, under a name that says which job:
 - ``dates``     -- dates and periods read from az/ru/en text, and written in another of the languages.
 - ``counts``    -- numbers with the noun they count ("10 dövləti", "4-го круглого стола"), cardinal or ordinal.
 - ``names``     -- capitalised name spans with az/ru case endings stripped, rendered in another script.
-- ``terms``     -- a question's content words, compared with a sentence across scripts and endings.
 
 Nothing here imports the rest of ``rag``: it is the bottom layer, and ``evals`` may import it too.
 """
