@@ -117,3 +117,25 @@ def test_number_words(word: str, value: int) -> None:
 def test_endings_glued_to_numbers() -> None:
     # "4-го", "4th", "2022-ci", "5-8-də" (diacritics folded)
     assert {"го", "th", "ci", fold_diacritics("də")} <= NUMBER_SUFFIXES
+
+
+def test_rag_text_is_the_bottom_layer() -> None:
+    """rag.text imports nothing else of rag, so every layer (and evals) can use it without a cycle."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # The package root (rag/__init__.py) loads rag.settings for every importer; measured from after it.
+    probe = ("import json, pkgutil, sys, importlib, rag\n"
+             "before = set(sys.modules)\n"
+             "import rag.text\n"
+             "names = [m.name for m in pkgutil.walk_packages(rag.text.__path__, 'rag.text.')]\n"
+             "[importlib.import_module(n) for n in names]\n"
+             "print(json.dumps({'names': names, 'loaded': sorted(m for m in set(sys.modules) - before"
+             " if m.startswith('rag.') and not m.startswith('rag.text'))}))")
+    root = Path(__file__).resolve().parent.parent
+    out = json.loads(subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True,
+                                    check=True).stdout)
+    assert {"rag.text.fold", "rag.text.sentences", "rag.text.translit"} <= set(out["names"])
+    assert out["loaded"] == []
