@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_index_store import AZ, CHUNKING, EXTRA, CountingEmbedder, _Memo, make_doc, three_docs
+from fakes import CountingEmbedder, MemoEmbedder
+from test_index_store import AZ, CHUNKING, EXTRA, make_doc, three_docs
 
 from rag.errors import IndexError_
 from rag.index.milvus_schema import StoreTarget, parse_store
@@ -32,8 +33,8 @@ QUERIES = [("Hüseynov forum", "az"), ("миграционной службы", 
 
 
 @pytest.fixture(scope="module")
-def memo(embedder: Any) -> _Memo:
-    return _Memo(embedder)
+def memo(embedder: Any) -> MemoEmbedder:
+    return MemoEmbedder(embedder)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def target(tmp_path: Path) -> Iterator[StoreTarget]:
     server_manager_instance.release_server(t.uri)
 
 
-def both(tmp_path: Path, target: StoreTarget, memo: _Memo) -> tuple[IndexStore, MilvusStore, CountingEmbedder]:
+def both(tmp_path: Path, target: StoreTarget, memo: MemoEmbedder) -> tuple[IndexStore, MilvusStore, CountingEmbedder]:
     counting = CountingEmbedder(memo)
     local = IndexStore.open(tmp_path / "local", CountingEmbedder(memo), CHUNKING)
     local.apply(three_docs(), progress=False)
@@ -54,7 +55,7 @@ def both(tmp_path: Path, target: StoreTarget, memo: _Memo) -> tuple[IndexStore, 
     return local, milvus, counting
 
 
-def assert_same_reads(local: IndexStore, milvus: MilvusStore, memo: _Memo) -> None:
+def assert_same_reads(local: IndexStore, milvus: MilvusStore, memo: MemoEmbedder) -> None:
     """Every read the product makes returns what the local store returns."""
     assert len(milvus) == len(local)
     assert milvus.sources() == local.sources()
@@ -75,7 +76,8 @@ def assert_same_reads(local: IndexStore, milvus: MilvusStore, memo: _Memo) -> No
             [c.id for c, _ in local.search_lexical(query, lang, 6)], query
 
 
-def test_ingest_returns_full_payload_like_the_local_store(tmp_path: Path, target: StoreTarget, memo: _Memo) -> None:
+def test_ingest_returns_full_payload_like_the_local_store(tmp_path: Path, target: StoreTarget,
+                                                           memo: MemoEmbedder) -> None:
     local, milvus, counting = both(tmp_path, target, memo)
     assert len(milvus) == 6 and len(counting.texts) == 6
     assert_same_reads(local, milvus, memo)
@@ -84,7 +86,7 @@ def test_ingest_returns_full_payload_like_the_local_store(tmp_path: Path, target
     assert_same_reads(local, reopened, memo)
 
 
-def test_incremental_update_embeds_only_new_text(tmp_path: Path, target: StoreTarget, memo: _Memo) -> None:
+def test_incremental_update_embeds_only_new_text(tmp_path: Path, target: StoreTarget, memo: MemoEmbedder) -> None:
     local, milvus, counting = both(tmp_path, target, memo)
     gen = milvus.generation
     assert not milvus.apply(three_docs(), progress=False).written
@@ -99,7 +101,7 @@ def test_incremental_update_embeds_only_new_text(tmp_path: Path, target: StoreTa
     assert_same_reads(local, milvus, memo)  # including the updated per-language means
 
 
-def test_removal_by_source(tmp_path: Path, target: StoreTarget, memo: _Memo) -> None:
+def test_removal_by_source(tmp_path: Path, target: StoreTarget, memo: MemoEmbedder) -> None:
     local, milvus, _ = both(tmp_path, target, memo)
     report = milvus.remove(["ru.txt", "not-indexed.txt"])
     local.remove(["ru.txt"])
@@ -112,13 +114,13 @@ def test_removal_by_source(tmp_path: Path, target: StoreTarget, memo: _Memo) -> 
     assert_same_reads(local, milvus, memo)
 
 
-def test_other_embedder_or_chunking_is_refused(target: StoreTarget, memo: _Memo) -> None:
+def test_other_embedder_or_chunking_is_refused(target: StoreTarget, memo: MemoEmbedder) -> None:
     with pytest.raises(IndexError_, match="No index"):
         MilvusStore.open(target, CountingEmbedder(memo), CHUNKING, create=False)
     MilvusStore.open(target, CountingEmbedder(memo), CHUNKING).apply(three_docs()[:1], progress=False)
     with pytest.raises(IndexError_, match="not comparable; rebuild") as err:
         MilvusStore.open(target, CountingEmbedder(memo, fingerprint="another-model"), CHUNKING)
-    assert err.value.fix is not None and "--rebuild" in err.value.fix and "--store milvus://" in err.value.fix
+    assert err.value.fix == f"rag ingest --rebuild /data --store milvus://{target.uri}"  # where the docs came from
     with pytest.raises(IndexError_, match="chunking"):
         MilvusStore.open(target, CountingEmbedder(memo), {**CHUNKING, "chunk_tokens": 99})
     fresh = MilvusStore.open(target, CountingEmbedder(memo, fingerprint="another-model"), CHUNKING, fresh=True)
@@ -126,7 +128,7 @@ def test_other_embedder_or_chunking_is_refused(target: StoreTarget, memo: _Memo)
 
 
 def test_hybrid_search_finds_the_passage_across_languages(tmp_path: Path, target: StoreTarget,
-                                                          memo: _Memo) -> None:
+                                                          memo: MemoEmbedder) -> None:
     local, milvus, _ = both(tmp_path, target, memo)
     settings = Settings()
     question = "When will the second International Migration Review Forum take place?"  # en -> az passage
@@ -137,7 +139,7 @@ def test_hybrid_search_finds_the_passage_across_languages(tmp_path: Path, target
     assert [h.chunk.id for h in hits] == [h.chunk.id for h in expected]
 
 
-def test_milvus_lite_file_is_refused_to_a_second_process(target: StoreTarget, memo: _Memo) -> None:
+def test_milvus_lite_file_is_refused_to_a_second_process(target: StoreTarget, memo: MemoEmbedder) -> None:
     """Milvus Lite runs in one process and locks its file: a second process gets a clear error."""
     MilvusStore.open(target, CountingEmbedder(memo), CHUNKING)
     code = ("from rag.index.milvus_schema import parse_store\nfrom rag.index.milvus_store import client_for\n"
@@ -154,7 +156,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_two_processes_share_one_milvus_server(tmp_path: Path, memo: _Memo) -> None:
+def test_two_processes_share_one_milvus_server(tmp_path: Path, memo: MemoEmbedder) -> None:
     """The server path (``--store http://...``): the engine in its own process, this process writing,
     another process reading what was written -- what several ``rag serve`` replicas do."""
     port = _free_port()
@@ -173,13 +175,13 @@ def test_two_processes_share_one_milvus_server(tmp_path: Path, memo: _Memo) -> N
                 time.sleep(0.5)
         writer.apply(three_docs(), progress=False)
         code = (
+            "from fakes import NoEmbedder\n"
             "from rag.index.milvus_schema import parse_store\n"
             "from rag.index.milvus_store import MilvusStore\n"
-            "class Identity:\n"
-            f"    name, fingerprint, dim = {memo.name!r}, {memo.fingerprint!r}, {memo.dim}\n"
-            f"s = MilvusStore.open(parse_store({url!r}), Identity(), {CHUNKING!r}, create=False)\n"
+            f"identity = NoEmbedder({memo.name!r}, {memo.fingerprint!r}, {memo.dim})\n"
+            f"s = MilvusStore.open(parse_store({url!r}), identity, {CHUNKING!r}, create=False)\n"
             "print(len(s), sorted(s.sources()), [c.source for c, _ in s.search_lexical('Hüseynov forum', 'az', 3)])\n")
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "tests")])}
         readers = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True, cwd=PROJECT_ROOT, env=env) for _ in range(2)]
         for r in readers:
@@ -196,7 +198,7 @@ def test_two_processes_share_one_milvus_server(tmp_path: Path, memo: _Memo) -> N
         server.wait(timeout=30)
 
 
-def test_pipeline_runs_on_milvus_through_the_store_setting(tmp_path: Path, target: StoreTarget, memo: _Memo,
+def test_pipeline_runs_on_milvus_through_the_store_setting(tmp_path: Path, target: StoreTarget, memo: MemoEmbedder,
                                                            base_settings: Settings) -> None:
     """``--store milvus://...`` end to end below the LLM: ingest a folder, skip it unchanged, retrieve."""
     from rag.pipeline import RAG

@@ -9,11 +9,14 @@ server`` or run Milvus, and point every process at the URL).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from rag.embedding import Embedder
 from rag.errors import IndexError_
+from rag.index import manifest
+from rag.index.generations import rebuild_fix
 from rag.index.milvus_schema import (
     CHUNKS,
     DOCUMENTS,
@@ -88,20 +91,16 @@ def store_flag(target: StoreTarget) -> str:
     return f"milvus://{target.uri}" if target.kind == "lite" else target.uri
 
 
-def check_compatible(target: StoreTarget, config: dict[str, Any], embedder: Embedder,
-                      chunking: dict[str, Any]) -> None:
-    """Refuse an index built with another embedder or chunking (the local store's rule and message)."""
-    fix = f"rag ingest --rebuild PATH --store {store_flag(target)}"
+def check_compatible(target: StoreTarget, config: dict[str, Any], embedder: Embedder, chunking: dict[str, Any],
+                     source_dirs: Callable[[], list[str]]) -> None:
+    """Refuse an index built with another embedder or chunking: the local store's check and messages
+    (``rag.index.manifest.check_compatible``), with a fix that names the folders and this store."""
+    fix = lambda: f"{rebuild_fix(source_dirs()[:3] or None)} --store {store_flag(target)}"  # noqa: E731
     if config.get("format_version") != FORMAT_VERSION:
-        raise IndexError_(f"Index in {target.uri} has format {config.get('format_version')}, this version "
-                          f"reads {FORMAT_VERSION}; rebuild the index.", fix=fix)
-    emb = config.get("embedder") or {}
-    if emb.get("fingerprint") != embedder.fingerprint or emb.get("dim") != embedder.dim:
-        raise IndexError_(
-            f"Index in {target.uri} was built with embedder {emb.get('name')!r} (fingerprint "
-            f"{emb.get('fingerprint')}, dim {emb.get('dim')}); the current embedder is {embedder.name!r} "
-            f"(fingerprint {embedder.fingerprint}, dim {embedder.dim}). Its vectors are not comparable; "
-            "rebuild the index.", fix=fix)
-    if config.get("chunking") != chunking:
-        raise IndexError_(f"Index in {target.uri} was built with chunking {config.get('chunking')}; the current "
-                          f"settings are {chunking}. Rebuild the index or restore those settings.", fix=fix)
+        raise IndexError_(f"Index in {target.uri} has Milvus format {config.get('format_version')}; this "
+                          f"version reads format {FORMAT_VERSION}.", fix=fix())
+    try:
+        manifest.check_compatible({**config, "format_version": manifest.FORMAT_VERSION}, embedder, chunking,
+                                  target.uri, "")
+    except IndexError_ as exc:
+        raise IndexError_(exc.message, fix=fix()) from None

@@ -74,13 +74,10 @@ class MilvusLexical:
         if not hits:
             return []
         held = [set(str(h["entity"]["terms"]).split()) for h in hits]
-        present = sorted({t for t in terms if any(t in h for h in held)})
-        max_idf = _idf(0, n_docs)
-        idf = self._idf(present, n_docs, version)
+        idf = self._idf(terms, n_docs, version)  # a term found nowhere gets the largest IDF, as locally
         out: list[tuple[Chunk, float]] = []
         for hit, have in zip(hits, held, strict=True):
-            coverage = max(sum(idf[t] for t in ts if t in have) / sum(idf.get(t, max_idf) for t in ts)
-                           for ts in rule_sets)
+            coverage = max(sum(idf[t] for t in ts if t in have) / sum(idf[t] for t in ts) for ts in rule_sets)
             if coverage >= threshold - 1e-9:
                 out.append((Chunk.from_dict(hit["entity"]["chunk"]), bm25_score(hit["distance"])))
         # Stable on the engine's order; ties by chunk id so results do not depend on segment layout.

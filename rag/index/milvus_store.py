@@ -23,6 +23,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -103,7 +104,7 @@ class MilvusStore:
                 raise IndexError_(f"Index in {target.uri} is corrupt: its config row is missing.",
                                   fix=f"rag ingest --rebuild PATH --store {store_flag(target)}")
             config = dict(rows[0]["info"])
-            check_compatible(target, config, embedder, chunking)
+            check_compatible(target, config, embedder, chunking, lambda: _source_dirs(client))
         return cls(client, target, embedder, chunking, config, exact_index_max=exact_index_max, lexical=lexical)
 
     def close(self) -> None:
@@ -245,3 +246,9 @@ class MilvusStore:
         """Add or replace documents and remove others (order of writes: see the module docstring)."""
         with self._write_lock:
             return plan_apply(self, upserts, removals, progress=progress)
+
+
+def _source_dirs(client: Any) -> list[str]:
+    """Folders the indexed documents came from (for the "rag ingest --rebuild ..." hint)."""
+    rows = client.query(DOCUMENTS, filter="part == 0", output_fields=["info"], limit=1000)
+    return sorted({str(Path(r["info"]["path"]).parent) for r in rows if r["info"].get("path")})
