@@ -22,7 +22,7 @@ from itertools import product
 from rag.text.fold import fold_diacritics, has_cyrillic, lower_any
 from rag.text.months import MONTH_FORMS
 from rag.text.numbers import AZ_UNITS, NUMBER_SUFFIXES, NUMBER_WORDS, ROMAN, TENS_WORDS
-from rag.text.translit import CYRILLIC_TO_LATIN
+from rag.text.translit import CYRILLIC_TO_LATIN_LOOSE
 
 CITATION_RE = re.compile(r"\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
 _DASHES_RE = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
@@ -199,7 +199,7 @@ def normalize(text: str) -> str:
 # Sound classes of the Latin spellings: letters whose az / ru / en renderings of one name differ
 # (г/х/һ/ғ are all "G": Гусейнов ~ Hüseynov ~ Huseynov; ц is "T", ч "C", ш/щ "S", ж "Z", к/қ "K").
 _CLASSES = {"g": "G", "k": "K", "zh": "Z", "kh": "G", "ts": "T", "ch": "C", "sh": "S", "h": "G"}
-_CYR = {c: _CLASSES.get(latin, latin) for c, latin in CYRILLIC_TO_LATIN.items()}
+_CYR = {c: _CLASSES.get(latin, latin) for c, latin in CYRILLIC_TO_LATIN_LOOSE.items()}
 _LAT_DIGRAPHS = (("dzh", "J"), ("tch", "C"), ("sh", "S"), ("ch", "C"), ("zh", "Z"), ("kh", "G"), ("dj", "J"),
                  ("ts", "T"), ("ph", "f"), ("ck", "K"))
 _LAT = {"ş": "S", "ç": "C", "ć": "C", "č": "C", "š": "S", "ž": "Z", "x": "G", "h": "G", "ğ": "G",

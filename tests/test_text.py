@@ -9,7 +9,7 @@ from rag.text.fold import fold_diacritics, has_cyrillic, lower_any, lower_text
 from rag.text.months import MONTH_FORMS, MONTHS
 from rag.text.numbers import NUMBER_SUFFIXES, NUMBER_WORDS
 from rag.text.sentences import sentence_window, split_sentences
-from rag.text.translit import latin_skeleton, to_cyrillic, to_latin
+from rag.text.translit import az_to_english, latin_skeleton, to_cyrillic, to_latin
 
 # From seeds/000_* (az), 001_* (az), 002_* (ru), 003_* (en), 004_* (az).
 AZ = ("Bildirilib ki, tədbir mayın 5-8-də keçiriləcək ikinci Beynəlxalq Miqrasiya İcmalı Forumuna hazırlıq "
@@ -48,6 +48,11 @@ def test_transliteration_both_ways() -> None:
     assert to_cyrillic("Almatı") == "Алматы"
     assert to_cyrillic("Qırğızıstan") == "Гыргызыстан"  # az letters spelled the Russian way first
     assert to_cyrillic(to_latin("Гусейнов")) == "Гусейнов"
+    # Russian conventions for az names: h -> г, c -> дж; "İ" leaves no combining dot behind.
+    assert to_cyrillic("Vüsal Hüseynov") == "Вусал Гусейнов"
+    assert to_cyrillic("İcmalı") == "Иджмалы"
+    assert to_latin("Щукин") == "Shchukin" and to_latin("IT-индустрии") == "IT-industrii"
+    assert az_to_english("Məmmədov") == "Mammadov" and az_to_english("Hacıyev") == "Hajiyev"
 
 
 def test_latin_skeleton_matches_a_name_across_scripts_and_cases() -> None:
@@ -55,6 +60,7 @@ def test_latin_skeleton_matches_a_name_across_scripts_and_cases() -> None:
     assert latin_skeleton("Гусейновым").startswith(latin_skeleton("Hüseynov"))
     assert latin_skeleton("Вусал") == latin_skeleton("Vüsal")
     assert latin_skeleton("İcmalı") == latin_skeleton("icmali")
+    assert latin_skeleton("Пётр") == latin_skeleton("Петр") and latin_skeleton("Щукин") == "shukin"
 
 
 def sentences(text: str, lang: str) -> list[str]:

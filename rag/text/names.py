@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.text.translit import az_to_english, to_cyrillic, to_latin
+
 _CAP = r"(?:[A-ZÀ-ÖØ-ÞƏİĞŞÇÖÜА-ЯЁ][\w'’-]*)"
 _SPAN = re.compile(rf"{_CAP}(?:\s+(?:de|da|van|von|ibn|De){{0,1}}\s*{_CAP})*", re.UNICODE)
 _ACRONYM = re.compile(r"^[A-ZƏİĞŞÇÖÜА-ЯЁ]{2,}[a-zə]{0,2}[A-ZƏİĞŞÇÖÜА-ЯЁ]*$")
@@ -93,45 +95,9 @@ def _name(text: str, a: int, b: int, lang: str) -> Name | None:
     return Name(start, start + len(surface), surface, base, acronym)
 
 
-# -- transliteration ----------------------------------------------------------------------------------
+# -- transliteration: rag.text.translit ------------------------------------------------------------
 
-_AZ_TO_RU = [("sh", "ш"), ("ch", "ч"), ("kh", "х"), ("ya", "я"), ("yu", "ю"), ("yə", "е"), ("ye", "е"),
-             ("a", "а"), ("b", "б"), ("c", "дж"), ("ç", "ч"), ("d", "д"), ("e", "е"), ("ə", "а"), ("f", "ф"),
-             ("g", "г"), ("ğ", "г"), ("h", "г"), ("x", "х"), ("ı", "ы"), ("i", "и"), ("j", "ж"), ("k", "к"),
-             ("q", "г"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("ö", "ё"), ("p", "п"), ("r", "р"),
-             ("s", "с"), ("ş", "ш"), ("t", "т"), ("u", "у"), ("ü", "у"), ("v", "в"), ("y", "й"), ("z", "з"),
-             ("w", "в")]
-_RU_TO_LAT = {"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z",
-              "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
-              "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "",
-              "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya"}
-_AZ_TO_EN = str.maketrans({"ə": "a", "Ə": "A", "ı": "i", "İ": "I", "ğ": "gh", "Ğ": "Gh", "ş": "sh", "Ş": "Sh",
-                           "ç": "ch", "Ç": "Ch", "ö": "o", "Ö": "O", "ü": "u", "Ü": "U", "x": "kh", "X": "Kh",
-                           "q": "g", "Q": "G", "c": "j", "C": "J"})
 _CYR = re.compile(r"[А-Яа-яЁё]")
-
-
-def _case_like(src: str, out: str) -> str:
-    return out[:1].upper() + out[1:] if src[:1].isupper() else out
-
-
-def _az_word_to_ru(word: str) -> str:
-    low, out, i = word.lower(), "", 0
-    while i < len(low):
-        for a, b in _AZ_TO_RU:
-            if low.startswith(a, i):
-                out += b
-                i += len(a)
-                break
-        else:
-            out += low[i]
-            i += 1
-    return _case_like(word, out)
-
-
-def _ru_word_to_latin(word: str) -> str:
-    out = "".join(_RU_TO_LAT.get(ch, ch) for ch in word.lower())
-    return _case_like(word, out)
 
 
 def render_name(name: str, lang: str, source_lang: str = "az") -> str:
@@ -141,13 +107,13 @@ def render_name(name: str, lang: str, source_lang: str = "az") -> str:
     if lang == "ru":
         if source_lang == "en":
             return name
-        return " ".join(w if _CYR.search(w) or _ACRONYM.match(w) else _az_word_to_ru(w) for w in words)
+        return " ".join(w if _CYR.search(w) or _ACRONYM.match(w) else to_cyrillic(w) for w in words)
     if source_lang == "en":
         return name
     out = []
     for w in words:
         if _CYR.search(w):
-            out.append(w if _ACRONYM.match(w) else _ru_word_to_latin(w))
+            out.append(w if _ACRONYM.match(w) else to_latin(w))
         else:
-            out.append(w.translate(_AZ_TO_EN) if lang == "en" and not _ACRONYM.match(w) else w)
+            out.append(az_to_english(w) if lang == "en" and not _ACRONYM.match(w) else w)
     return " ".join(out)

@@ -1,40 +1,54 @@
-"""Cyrillic <-> Latin transliteration for az / ru / en, from one table.
+"""Cyrillic <-> Latin transliteration for az / ru / en, one table per direction.
 
 The same person is "Вусал Гусейнов" in a Russian article, "Vüsal Hüseynov" in an Azerbaijani one and
-"Vusal Huseynov" in English. ``CYRILLIC_TO_LATIN`` is the one letter table (Russian letters plus the
-Azerbaijani Cyrillic ones ә ғ ө ү һ, and і қ); ``AZ_LATIN`` spells Azerbaijani Latin letters the way
-Russian-to-Latin transliteration does (ş -> sh, x -> kh, c -> dzh, q -> g). Both directions are built on
-them: ``to_latin`` (Гусейнов -> Guseynov) and ``to_cyrillic`` (Hüseynov -> Хусейнов, Guseynov -> Гусейнов).
+"Vusal Huseynov" in English. Two jobs use these tables:
 
-``latin_skeleton`` is what the citation verifier compares names by: one Latin spelling in which the
-letters that differ between the az and ru renderings of a name are merged (h/g/kh, y/i), so
-Гусейновым, Hüseynov and Huseynov share a prefix. The eval scorer builds its own, stricter consonant
-skeletons (evals.normalise) on the same table.
+- writing a name for a reader of another language (the answer stage): ``to_latin`` (Гусейнов ->
+  Guseynov, Щукин -> Shchukin), ``to_cyrillic`` (Hüseynov -> Гусейнов, by the Russian conventions for
+  Azerbaijani names: h -> г, c -> дж, ı -> ы) and ``az_to_english`` (Məmmədov -> Mammadov);
+- comparing names across scripts (the citation verifier, the eval scorer): ``latin_skeleton``, and the
+  loose table ``CYRILLIC_TO_LATIN_LOOSE`` (the same table with ё read as е and щ as ш) on which the
+  scorer builds its consonant skeletons (evals.normalise).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-# Lower-case Cyrillic letter -> Latin. "щ" is "sh" (not "shch"): names compare better that way, and the
-# verifier has always used it.
+from rag.text.fold import lower_any
+
+# Lower-case Cyrillic letter -> Latin, as a name is spelled for a reader (Russian letters plus the
+# Azerbaijani Cyrillic ә ғ ө ү һ, and і қ).
 CYRILLIC_TO_LATIN: dict[str, str] = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғөүһіқ",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-     "u", "f", "kh", "ts", "ch", "sh", "sh", "", "y", "", "e", "yu", "ya", "e", "g", "o", "u", "h", "i", "k"],
+    ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
+     "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "e", "g", "o", "u", "h", "i", "k"],
     strict=True))
+# For comparing names: ё is printed as е as often as not, and "shch" would not meet the "sh" of other
+# renderings of щ. (The verifier has always compared names this way.)
+CYRILLIC_TO_LATIN_LOOSE: dict[str, str] = {**CYRILLIC_TO_LATIN, "ё": "e", "щ": "sh"}
 
-# Azerbaijani Latin letters as Russian-to-Latin transliteration spells the same sounds.
+# Latin (Azerbaijani spelling, or the Russian-style Latin of to_latin) -> Cyrillic, by the Russian
+# conventions for Azerbaijani names; tried in this order, digraphs first.
+LATIN_TO_CYRILLIC: tuple[tuple[str, str], ...] = (
+    ("sh", "ш"), ("ch", "ч"), ("kh", "х"), ("ya", "я"), ("yu", "ю"), ("yə", "е"), ("ye", "е"),
+    ("a", "а"), ("b", "б"), ("c", "дж"), ("ç", "ч"), ("d", "д"), ("e", "е"), ("ə", "а"), ("f", "ф"),
+    ("g", "г"), ("ğ", "г"), ("h", "г"), ("x", "х"), ("ı", "ы"), ("i", "и"), ("j", "ж"), ("k", "к"),
+    ("q", "г"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("ö", "ё"), ("p", "п"), ("r", "р"),
+    ("s", "с"), ("ş", "ш"), ("t", "т"), ("u", "у"), ("ü", "у"), ("v", "в"), ("y", "й"), ("z", "з"),
+    ("w", "в"))
+
+# Azerbaijani Latin letters as Russian-to-Latin transliteration spells the same sounds (for skeletons).
 AZ_LATIN: dict[str, str] = {"ə": "e", "ı": "y", "ş": "sh", "ç": "ch", "ğ": "g", "ö": "o", "ü": "u", "x": "kh",
                             "q": "g", "j": "zh", "w": "v", "c": "dzh"}
 _AZ_LATIN = str.maketrans(AZ_LATIN)
 
-# Latin -> Cyrillic: the table read backwards, longest spelling first; where several Cyrillic letters
-# share a spelling the Russian default wins (e -> е, y -> й, i -> и, sh -> ш, g -> г, k -> к).
-_PREFERRED = "абвгдежзийклмнопрстуфхцчшюя"
-_TO_CYRILLIC: dict[str, str] = {CYRILLIC_TO_LATIN[c]: c for c in reversed(_PREFERRED)}
-_TO_CYRILLIC.update({"h": "х", "ı": "ы"})  # "ı" only from Azerbaijani text
-_LONGEST = max(map(len, _TO_CYRILLIC))
+# Azerbaijani Latin -> the English spelling of az names (Məmmədov -> Mammadov, Hacıyev -> Hajiyev).
+_AZ_TO_ENGLISH = str.maketrans({"ə": "a", "Ə": "A", "ı": "i", "İ": "I", "ğ": "gh", "Ğ": "Gh", "ş": "sh",
+                                "Ş": "Sh", "ç": "ch", "Ç": "Ch", "ö": "o", "Ö": "O", "ü": "u", "Ü": "U",
+                                "x": "kh", "X": "Kh", "q": "g", "Q": "G", "c": "j", "C": "J"})
+_WORDS = re.compile(r"\S+")
 
 
 def to_latin(text: str) -> str:
@@ -51,45 +65,39 @@ def to_latin(text: str) -> str:
 
 
 def to_cyrillic(text: str) -> str:
-    """Latin (az or en spelling) -> Russian Cyrillic, best effort: Hüseynov -> Хусейнов, Almatı -> Алматы.
-
-    Read left to right, a spelling of the table first ("shch" is ш + ч, "kh" is х); a single letter is
-    first spelled the Russian way (``AZ_LATIN``: ş -> sh, c -> dzh; "ı" is "ы"). Other characters are kept.
-    """
-    out = []
-    i = 0
-    while i < len(text):
-        size = next((n for n in range(_LONGEST, 1, -1) if text[i : i + n].lower() in _TO_CYRILLIC), 1)
-        piece = text[i : i + size]
-        low = piece.lower()
-        if size == 1 and low != "ı":
-            low = _strip_marks(AZ_LATIN.get(low, low))
-        cyr = _spell(low)
-        out.append(cyr.capitalize() if piece[:1].isupper() else cyr)
-        i += size
-    return "".join(out)
+    """Latin (Azerbaijani spelling) -> Russian Cyrillic: Hüseynov -> Гусейнов, Almatı -> Алматы; word by
+    word (a word is what spaces separate), a capital kept on its first letter; other characters are kept."""
+    return _WORDS.sub(lambda m: _word_to_cyrillic(m.group()), text)
 
 
-def _spell(latin: str) -> str:
-    """Lower-case Latin -> Cyrillic by the reversed table, longest spelling first."""
-    out = []
-    i = 0
-    while i < len(latin):
-        size = next((n for n in range(_LONGEST, 0, -1) if latin[i : i + n] in _TO_CYRILLIC), 0)
-        out.append(_TO_CYRILLIC[latin[i : i + size]] if size else latin[i])
-        i += size or 1
-    return "".join(out)
+def _word_to_cyrillic(word: str) -> str:
+    low, out, i = lower_any(word), "", 0
+    while i < len(low):
+        for latin, cyr in LATIN_TO_CYRILLIC:
+            if low.startswith(latin, i):
+                out += cyr
+                i += len(latin)
+                break
+        else:
+            out += low[i]
+            i += 1
+    return out[:1].upper() + out[1:] if word[:1].isupper() else out
+
+
+def az_to_english(text: str) -> str:
+    """Azerbaijani Latin letters in English spelling: Məmmədov -> Mammadov, Hacıyev -> Hajiyev."""
+    return text.translate(_AZ_TO_ENGLISH)
 
 
 def latin_skeleton(word: str) -> str:
     """One Latin skeleton for the az / ru / en spellings of a word (for matching names across scripts).
 
-    Cyrillic is transliterated, then Azerbaijani Latin letters are spelled the Russian way, marks are
-    dropped, and the letters that alternate between az and ru renderings are merged: h/g/kh
+    Cyrillic is transliterated (loosely), then Azerbaijani Latin letters are spelled the Russian way,
+    marks are dropped, and the letters that alternate between az and ru renderings are merged: h/g/kh
     (Hüseynov ~ Гусейнов) and y/i.
     """
     w = word.lower().replace("i̇", "i")
-    w = "".join(CYRILLIC_TO_LATIN.get(ch, ch) for ch in w).translate(_AZ_LATIN)
+    w = "".join(CYRILLIC_TO_LATIN_LOOSE.get(ch, ch) for ch in w).translate(_AZ_LATIN)
     w = _strip_marks(w)
     return w.replace("kh", "h").replace("g", "h").replace("y", "i")
 
