@@ -24,8 +24,7 @@ _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 # Month words with their case endings: az "mayın / mayda / oktyabrın", ru "мая / май / мае / маю",
 # en whole names and three-letter abbreviations.
-_RU_STEMS = ["январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр",
-             "декабр"]
+_RU_STEMS = [genitive[:-1] for genitive in MONTHS["ru"]]  # января -> январ, мая -> ма, марта -> март
 _RU_ENDINGS = r"(?:я|й|е|ю|ь|ем|а|у|ом)?"
 _AZ_ENDINGS = r"(?:ın|in|un|ün|nın|nin|da|də|dan|dən|a|ə|dək|adək|ədək)?"
 
