@@ -77,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("documents", help="list indexed documents")
     _common(docs)
 
+    idx = sub.add_parser("index", help="check or repair the index")
+    isub = idx.add_subparsers(dest="index_command", required=True)
+    for verb, text in (("verify", "check every file of the index against its recorded sha256"),
+                       ("repair", "recover a lost pointer or rebuild a damaged index from its stored texts"),
+                       ("rebuild", "re-chunk and re-embed every stored document with the current settings")):
+        _common(isub.add_parser(verb, help=text))
+
     ask = sub.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
@@ -141,7 +148,20 @@ def run(args: argparse.Namespace) -> int:
         report = rag.ingest(args.paths, sync=args.sync, rebuild=args.rebuild)
         for line in report.skipped:
             print(f"skipped {line}", file=sys.stderr)
+        for line in report.ignored:
+            print(f"ignored {line}", file=sys.stderr)
         print(report.summary())
+        if report.nothing_indexed():
+            print(f"error: none of the {report.files} files could be indexed (reasons above)\n"
+                  "  fix: give files of a supported type (.txt .md .html .pdf .docx) with text in them",
+                  file=sys.stderr)
+            return 2
+        return 0
+    if args.command == "index":
+        from rag import maintenance
+
+        verb = {"verify": maintenance.verify, "repair": maintenance.repair, "rebuild": maintenance.rebuild}
+        print(verb[args.index_command](rag).message)
         return 0
     if args.command == "remove":
         if not rag.remove(args.source):
@@ -212,12 +232,25 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
             path = pull(CATALOG[name], settings.cache_dir, force=args.force, downloader=downloader)
             print(f"{name}: {path}")
         return 0
+    corrupt, unverified = [], []
     for st in status(settings.cache_dir):
-        ok = st.present and (not args.verify or verify(st.spec, settings.cache_dir))
+        checked = verify(st.spec, settings.cache_dir) if st.present and args.verify else st.present
         size = f"{st.size / 1e6:,.0f} MB" if st.size else "-"
-        state = "ok" if ok else ("CORRUPT" if st.present else "missing")
+        state = {True: "ok", False: "CORRUPT", None: "UNVERIFIED"}[checked] if st.present else "missing"
+        if st.present and checked is False:
+            corrupt.append(st.spec.name)
+        elif st.present and checked is None:
+            unverified.append(st.spec.name)
         print(f"{st.spec.name:15} {st.spec.kind:8} {state:8} {size:>9}  {st.spec.title} [{st.spec.licence}]")
         print(f"{'':15} path {st.path}\n{'':15} sha256 {st.spec.sha256}")
+    if corrupt:
+        print(f"error: {', '.join(corrupt)} failed verification (files changed since they were assembled)\n"
+              f"  fix: rag models pull --force {' '.join(corrupt)}", file=sys.stderr)
+        return 2
+    if unverified:
+        print(f"error: {', '.join(unverified)} cannot be verified: no per-file checksums were recorded when "
+              f"it was assembled\n  fix: rag models pull --force {' '.join(unverified)}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -23,11 +23,12 @@ from rag.answer.context import SentenceWindowSelector
 from rag.answer.evidence import EvidenceRanker, Weights
 from rag.answer.grounded import GroundedAnswerer
 from rag.embedding import SentenceTransformerEmbedder, VectorCache, folder_fingerprint
-from rag.errors import IndexError_, InputError
+from rag.errors import IndexError_, InputError, ModelMissingError
 from rag.index.backends import index_exists, location, open_store
 from rag.index.base import ApplyReport, Store
 from rag.ingest.chunking import chunk_document
 from rag.ingest.documents import build_document
+from rag.ingest.identity import absolute, assign_sources, under
 from rag.ingest.loaders import iter_source_files, load_file
 from rag.llm.base import LLM, Message, load_llm
 from rag.models.catalog import CATALOG
@@ -78,9 +79,18 @@ class LazyEmbedder:
     def model(self) -> SentenceTransformerEmbedder:
         with self._lock:
             if self._model is None:
-                self._model = SentenceTransformerEmbedder(
-                    self.path, batch_size=self.settings.embed_batch_size, n_threads=self.settings.n_threads,
-                    query_prompt=self.settings.query_prompt)
+                try:
+                    self._model = SentenceTransformerEmbedder(
+                        self.path, batch_size=self.settings.embed_batch_size, n_threads=self.settings.n_threads,
+                        query_prompt=self.settings.query_prompt)
+                except Exception as exc:  # any library's failure on a broken folder becomes one message
+                    first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+                    raise ModelMissingError(
+                        f"the embedder folder {self.path} cannot be loaded as a sentence-transformers model "
+                        f"({type(exc).__name__}: {first})",
+                        fix="point --embedder (RAG_EMBEDDER) at a complete folder (modules.json, config.json, "
+                            "weights), or run `rag models pull --force embeddinggemma` and use "
+                            "--embedder embeddinggemma") from exc
             return self._model
 
     def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
@@ -104,7 +114,13 @@ class LazyEmbedder:
 class IngestReport:
     files: int = 0
     skipped: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # hidden files and folders, deliberately not read
     unchanged: int = 0
+    accepted: int = 0  # files that are in the index after this run (new, changed or unchanged)
+
+    def nothing_indexed(self) -> bool:
+        """Every file given was rejected (or there were none): the command failed."""
+        return self.accepted == 0
     apply: ApplyReport | None = None
     languages: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -118,6 +134,7 @@ class IngestReport:
             f"{self.files} files",
             f"{self.unchanged} unchanged",
             f"{len(self.skipped)} skipped",
+            *([f"{len(self.ignored)} hidden ignored"] if self.ignored else []),
             f"+{a.added_docs if a else 0} new / {a.updated_docs if a else 0} changed / "
             f"-{a.removed_docs if a else 0} removed documents",
             f"+{chunks} / -{a.removed_chunks if a else 0} chunks",
@@ -194,6 +211,11 @@ class RAG:
                 self._store = open_store(self.settings, self.embedder, create=False)
             return self._store
 
+    def reset_store(self) -> None:
+        """Forget the open store, so the next use re-opens (and re-checks) the index on disk."""
+        with self._lock:
+            self._store = None
+
     @property
     def retriever(self) -> Retriever:
         return HybridRetriever(self.store, self.embedder, self.settings)
@@ -242,19 +264,17 @@ class RAG:
         if rebuild:
             self._store = open_store(self.settings, self.embedder, fresh=True)
         store = self.store_for_write()
-        files = iter_source_files([Path(p) for p in paths])
+        files = assign_sources(iter_source_files([Path(p) for p in paths], report.ignored), store.documents())
         report.files = len(files)
         upserts: list[tuple[Document, list]] = []
         seen: set[str] = set()
         for path, source in tqdm(files, desc="read", unit="file", disable=not progress):
-            if source in seen:
-                report.skipped.append(f"{source}: another file with the same name was ingested in this run")
-                continue
             seen.add(source)
             try:
                 raw = load_file(path, source, int(self.settings.max_file_mb * 1024 * 1024))
                 if not store.needs_update(source, raw.content_hash):
                     report.unchanged += 1
+                    report.accepted += 1
                     continue
                 doc = build_document(raw)
             except InputError as exc:
@@ -266,7 +286,10 @@ class RAG:
             for c in chunks:
                 report.languages[c.lang] = report.languages.get(c.lang, 0) + 1
             upserts.append((doc, chunks))
-        removals = sorted(store.sources() - seen) if sync else []
+            report.accepted += 1
+        roots = [Path(absolute(p)) for p in paths]
+        removals = sorted(d["source"] for d in store.documents()
+                          if d["source"] not in seen and under(str(d.get("path") or ""), roots)) if sync else []
         if upserts or removals:
             report.apply = store.apply(upserts, removals, progress=progress)
 
@@ -280,6 +303,9 @@ class RAG:
         if self._index_owner is not None:
             return self._index_owner.remove(source)
         with self._lock:
+            if source not in self.store.sources():  # a file's path names its document too
+                by_path = {absolute(d["path"]): d["source"] for d in self.store.documents() if d.get("path")}
+                source = by_path.get(absolute(source), source)
             if source not in self.store.sources():
                 return False
             self.store.apply([], [source], progress=False)

@@ -393,6 +393,7 @@ def test_vector_count_mismatch_is_a_clear_error(index_dir: Path, counting: Count
     np.save(gen / "vectors.npy", vectors[:-1])
     manifest = json.loads((gen / "manifest.json").read_text())
     manifest["files"]["vectors.npy"] = (gen / "vectors.npy").stat().st_size  # a consistent-looking lie
+    manifest["sha256"]["vectors.npy"] = hashlib.sha256((gen / "vectors.npy").read_bytes()).hexdigest()
     (gen / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexError_, match="5 vectors for 6 chunks"):
         IndexStore.open(index_dir, counting, CHUNKING)

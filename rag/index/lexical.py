@@ -34,6 +34,7 @@ cross-lingual questions.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import threading
@@ -47,6 +48,9 @@ import Stemmer
 from rag.settings import Settings
 from rag.text.fold import fold_diacritics, has_cyrillic, lower_text
 from rag.types import LANGS
+
+# bm25s sets its own logger to DEBUG, so "Building index from tokens" reached stderr on every write.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Bump when tokenisation changes: token lists cached in an index are then recomputed on load.
 # 2: folding moved to rag.text and works letter by letter, so a token mixing Cyrillic with other

@@ -7,7 +7,9 @@ backend records the same embedder identity and chunking and checks them with ``c
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,20 @@ from rag.index.generations import rebuild_fix
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+
+
+def repair_fix(source_dirs: Sequence[str] | None = None) -> str:
+    """``rag index repair`` restores the newest intact generation or rebuilds from the stored texts."""
+    return f"rag index repair  (or re-index the files: {rebuild_fix(source_dirs)})"
+
+
+REPAIR_FIX = repair_fix()
+HASH_BLOCK = 4 << 20
+
+
+class IndexDamagedError(IndexError_):
+    """A generation's files are not what was written (wrong size or checksum, unparsable): the data
+    must not be served. Distinct from an index built with other settings, which is intact."""
 
 
 class Vanished(Exception):
@@ -33,10 +49,16 @@ class Manifest:
     counts: dict[str, Any]
     files: dict[str, Any]
     source_dirs: list[str] | None
+    checksums: dict[str, str]  # relative path -> sha256 hex; empty for indexes written before them
 
     @property
     def fix(self) -> str:
+        """For an index built with other settings: rebuild from the files."""
         return rebuild_fix(self.source_dirs)
+
+    @property
+    def damage_fix(self) -> str:
+        return repair_fix(self.source_dirs)
 
 
 def embedder_record(embedder: Embedder) -> dict[str, Any]:
@@ -58,17 +80,19 @@ def read_manifest(gen_dir: Path, where: str) -> Manifest:
         if missing:
             raise KeyError(missing[0])
         kind, counts, files = raw["index_kind"], raw["counts"], raw["files"]
-        if not all(isinstance(x, dict) for x in (raw["embedder"], counts, files)):
-            raise ValueError("embedder, counts and files must be objects")
+        checksums = raw.get("sha256") or {}
+        if not all(isinstance(x, dict) for x in (raw["embedder"], counts, files, checksums)):
+            raise ValueError("embedder, counts, files and sha256 must be objects")
     except FileNotFoundError:
         if not gen_dir.exists():
             raise Vanished() from None
-        raise IndexError_(f"Index in {where} is corrupt: {name}/{MANIFEST} is missing.",
-                          fix=rebuild_fix(None)) from None
+        raise IndexDamagedError(f"Index in {where} is corrupt: {name}/{MANIFEST} is missing.",
+                                fix=REPAIR_FIX) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexError_(f"Index in {where} is corrupt: cannot read {name}/{MANIFEST} ({exc}).",
-                          fix=rebuild_fix(None)) from exc
-    return Manifest(raw=raw, kind=kind, counts=counts, files=files, source_dirs=source_dirs)
+        raise IndexDamagedError(f"Index in {where} is corrupt: cannot read {name}/{MANIFEST} ({exc}).",
+                                fix=REPAIR_FIX) from exc
+    return Manifest(raw=raw, kind=kind, counts=counts, files=files, source_dirs=source_dirs,
+                    checksums={str(k): str(v) for k, v in checksums.items()})
 
 
 def check_compatible(recorded: dict[str, Any], embedder: Embedder, chunking: dict[str, Any],
@@ -101,11 +125,46 @@ def check_files(gen_dir: Path, manifest: Manifest, where: str) -> None:
         except FileNotFoundError:
             if not gen_dir.exists():
                 raise Vanished() from None
-            raise IndexError_(f"Index in {where} is corrupt: {gen_dir.name}/{fname} is missing.",
-                              fix=manifest.fix) from None
+            raise IndexDamagedError(f"Index in {where} is corrupt: {gen_dir.name}/{fname} is missing.",
+                                    fix=manifest.damage_fix) from None
         if actual != size:
-            raise IndexError_(f"Index in {where} is corrupt: {gen_dir.name}/{fname} has {actual} bytes, "
-                              f"expected {size}.", fix=manifest.fix)
+            raise IndexDamagedError(f"Index in {where} is corrupt: {gen_dir.name}/{fname} has {actual} bytes, "
+                                    f"expected {size}.", fix=manifest.damage_fix)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in blocks (hashlib releases the GIL on large blocks, so hashing in a
+    thread overlaps with parsing the files in the main thread)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(HASH_BLOCK):
+            h.update(block)
+    return h.hexdigest()
+
+
+def checksums_of(folder: Path, names: Iterable[str]) -> dict[str, str]:
+    return {name: sha256_file(folder / name) for name in names}
+
+
+def check_checksums(gen_dir: Path, manifest: Manifest, where: str) -> None:
+    """Every file matches the sha256 recorded when it was written: damage that keeps the size (zeroed
+    or flipped bytes) is refused before any answer comes from it. Indexes written before checksums
+    were recorded have none to check (sizes and cross-checks still apply)."""
+    for fname, expected in sorted(manifest.checksums.items()):
+        try:
+            actual = sha256_file(gen_dir / fname)
+        except FileNotFoundError:
+            if not gen_dir.exists():
+                raise Vanished() from None
+            raise IndexDamagedError(f"Index in {where} is corrupt: {gen_dir.name}/{fname} is missing.",
+                                    fix=manifest.damage_fix) from None
+        except OSError as exc:
+            raise IndexDamagedError(f"Index in {where} is damaged: {gen_dir.name}/{fname} cannot be read "
+                                    f"({exc}).", fix=manifest.damage_fix) from exc
+        if actual != expected:
+            raise IndexDamagedError(f"Index in {where} is damaged: {gen_dir.name}/{fname} does not match the "
+                                    f"checksum recorded when it was written (sha256 {expected[:12]}..., "
+                                    f"now {actual[:12]}...).", fix=manifest.damage_fix)
 
 
 def file_sizes(folder: Path) -> dict[str, int]:

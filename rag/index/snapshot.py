@@ -9,8 +9,9 @@ Files of a generation folder::
     documents.json     per source: hash, title, date, lang, path, sections, chunk ids, text
     lexical/           LexicalIndex (token lists + bm25s matrix)
 
-Loading cross-checks the files against each other (counts, ids, dimensions), so a file from another
-generation or a half-written one is refused rather than served.
+Loading cross-checks the files against each other (counts, ids, dimensions) and the store checks
+their sha256 against the manifest, so a damaged file, or one from another generation, is refused
+rather than served. Every failure here is an ``IndexDamagedError``.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.errors import IndexError_
 from rag.index import dense
 from rag.index.lexical import LexicalIndex, LexicalVersionError
-from rag.index.manifest import Manifest, Vanished
+from rag.index.manifest import IndexDamagedError, Manifest, Vanished, check_checksums, check_files, read_manifest
 from rag.types import Chunk, Document, Section
 
 log = logging.getLogger(__name__)
@@ -116,12 +116,12 @@ def load_files(gen_dir: Path, manifest: Manifest, generation: int, dim: int, whe
         return _load(gen_dir, manifest, generation, dim, where)
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
         # Anything structurally unexpected in our own files (wrong types, missing keys).
-        raise IndexError_(f"Index in {where} is corrupt: {gen_dir.name} is malformed ({exc!r}).",
-                          fix=manifest.fix) from exc
+        raise IndexDamagedError(f"Index in {where} is corrupt: {gen_dir.name} is malformed ({exc!r}).",
+                          fix=manifest.damage_fix) from exc
 
 
 def _load(gen_dir: Path, manifest: Manifest, generation: int, dim: int, where: str) -> Snapshot:
-    fix, kind, counts = manifest.fix, manifest.kind, manifest.counts
+    fix, kind, counts = manifest.damage_fix, manifest.kind, manifest.counts
     try:
         with open(gen_dir / CHUNKS, encoding="utf-8") as f:
             chunks = [Chunk.from_dict(json.loads(line)) for line in f if line.strip()]
@@ -132,9 +132,12 @@ def _load(gen_dir: Path, manifest: Manifest, generation: int, dim: int, where: s
     except FileNotFoundError as exc:
         if not gen_dir.exists():
             raise Vanished() from None
-        raise IndexError_(f"Index in {where} is corrupt: {exc.filename} is missing.", fix=fix) from exc
+        raise IndexDamagedError(f"Index in {where} is corrupt: {exc.filename} is missing.", fix=fix) from exc
+    except MemoryError as exc:  # a damaged header can claim an absurd array size
+        raise IndexDamagedError(f"Index in {where} is corrupt: {gen_dir.name} is malformed ({exc!r}).",
+                                fix=fix) from exc
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        raise IndexError_(f"Index in {where} is corrupt: cannot read {gen_dir.name} ({exc}).",
+        raise IndexDamagedError(f"Index in {where} is corrupt: cannot read {gen_dir.name} ({exc}).",
                           fix=fix) from exc
     n = len(chunks)
     problems = []
@@ -152,7 +155,7 @@ def _load(gen_dir: Path, manifest: Manifest, generation: int, dim: int, where: s
     if len(ids) != n or any(cid not in ids for d in docs.values() for cid in d["chunk_ids"]):
         problems.append("documents and chunks disagree")
     if problems:
-        raise IndexError_(f"Index in {where} is corrupt: {'; '.join(problems)}.", fix=fix)
+        raise IndexDamagedError(f"Index in {where} is corrupt: {'; '.join(problems)}.", fix=fix)
     if faiss_index is None:
         faiss_index = dense.build_faiss(vectors, "flat")
     try:
@@ -162,9 +165,29 @@ def _load(gen_dir: Path, manifest: Manifest, generation: int, dim: int, where: s
                     "(the next ingest saves it)")
         lexical = LexicalIndex.build((c.id, c.text, c.lang) for c in chunks)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexError_(f"Index in {where} is corrupt: lexical index unreadable ({exc}).", fix=fix) from exc
+        raise IndexDamagedError(f"Index in {where} is corrupt: lexical index unreadable ({exc}).", fix=fix) from exc
     if lexical.ids != [c.id for c in chunks]:
-        raise IndexError_(f"Index in {where} is corrupt: lexical rows and chunks disagree.", fix=fix)
+        raise IndexDamagedError(f"Index in {where} is corrupt: lexical rows and chunks disagree.", fix=fix)
     return Snapshot(generation=generation, chunks=chunks, vectors=vectors, docs=docs, lexical=lexical,
                     faiss_index=faiss_index, kind=kind, created_at=manifest.raw.get("created_at", ""),
                     updated_at=manifest.raw.get("updated_at", ""))
+
+
+def read_documents(gen_dir: Path, where: str) -> list[Document]:
+    """The documents (full texts) of one generation, checked against the manifest's size and sha256 of
+    ``documents.json`` only: enough to rebuild every other file when those are damaged."""
+    manifest = read_manifest(gen_dir, where)
+    only = Manifest(raw=manifest.raw, kind=manifest.kind, counts=manifest.counts,
+                    files={k: v for k, v in manifest.files.items() if k == DOCUMENTS},
+                    source_dirs=manifest.source_dirs,
+                    checksums={k: v for k, v in manifest.checksums.items() if k == DOCUMENTS})
+    if DOCUMENTS not in only.files:
+        raise IndexDamagedError(f"Index in {where}: {gen_dir.name} lists no {DOCUMENTS}.", fix=manifest.damage_fix)
+    check_files(gen_dir, only, where)
+    check_checksums(gen_dir, only, where)
+    try:
+        records = json.loads((gen_dir / DOCUMENTS).read_text(encoding="utf-8"))["documents"]
+        return [record_document(r) for r in records]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexDamagedError(f"Index in {where} is corrupt: {gen_dir.name}/{DOCUMENTS} is unreadable ({exc}).",
+                                fix=manifest.damage_fix) from exc

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from rag.embedding import Embedder
 from rag.errors import IndexError_
-from rag.index import dense, diff, generations
+from rag.index import dense, diff, generations, recovery
 from rag.index import manifest as mf
 from rag.index.base import ApplyReport, Upsert, chunking_of
 from rag.index.generations import gen_name, gen_number, read_current, read_current_lenient, rebuild_fix
@@ -54,7 +55,9 @@ class IndexStore:
 
     @staticmethod
     def exists(index_dir: Path) -> bool:
-        return (Path(index_dir) / generations.CURRENT).is_file()
+        """An index was written here: a pointer, or generations whose pointer was lost (recovered on open)."""
+        index_dir = Path(index_dir)
+        return (index_dir / generations.CURRENT).is_file() or bool(generations.complete_generations(index_dir))
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder, chunking: dict[str, Any], *, create: bool = True,
@@ -69,6 +72,9 @@ class IndexStore:
         chunking = json.loads(json.dumps(chunking))  # normalise (tuples, key order) as stored
         state: Snapshot | None = None
         for attempt in range(3):
+            if not fresh and recovery.pointer_lost(index_dir):
+                state = recovery.recover(index_dir, lambda n: cls._load_generation(index_dir, n, embedder, chunking))
+                break
             name = read_current_lenient(index_dir) if fresh else read_current(index_dir)
             if name is None or fresh:
                 if name is None and not create:
@@ -97,6 +103,12 @@ class IndexStore:
 
     @staticmethod
     def _load_generation(index_dir: Path, name: str, embedder: Embedder, chunking: dict[str, Any]) -> Snapshot:
+        """Load one generation after checking its identity, sizes and checksums.
+
+        The checksums are computed in a second thread while this one parses the files (hashing releases
+        the GIL), so verifying every byte adds little to the open time (bench/retrieval_latency.py, load
+        column). A checksum failure wins over any parse error it caused: it names the damaged file.
+        """
         gen_dir = index_dir / name
         if not gen_dir.is_dir():
             raise mf.Vanished()
@@ -104,7 +116,15 @@ class IndexStore:
         manifest = mf.read_manifest(gen_dir, where)
         mf.check_compatible(manifest.raw, embedder, chunking, where, manifest.fix)
         mf.check_files(gen_dir, manifest, where)
-        return load_files(gen_dir, manifest, gen_number(name), embedder.dim, where)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            verified = pool.submit(mf.check_checksums, gen_dir, manifest, where)
+            try:
+                snap = load_files(gen_dir, manifest, gen_number(name), embedder.dim, where)
+            except BaseException:
+                verified.result()  # raises the checksum error if there is one
+                raise
+            verified.result()
+        return snap
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -257,6 +277,7 @@ class IndexStore:
         tmp = generations.new_tmp_folder(self.index_dir, gen)
         write_files(state, tmp)
         manifest = self._manifest(state, mf.file_sizes(tmp))
+        manifest["sha256"] = mf.checksums_of(tmp, manifest["files"])
         (tmp / mf.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         return generations.seal(tmp)
 

@@ -51,13 +51,14 @@ class RawDocument:
     date: str | None = None  # ISO publication date from the file's metadata, when it has one
 
 
-def iter_source_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+def iter_source_files(paths: Sequence[Path], ignored: list[str] | None = None) -> list[tuple[Path, str]]:
     """Expand files and folders into (path, source name), deterministic order, no duplicates.
 
     Source names are what users see in citations, so they are short but unique within a folder:
     the bare file name for a file given directly, the POSIX path relative to the folder otherwise.
     Unsupported files inside folders are listed too, so the user hears why they were not indexed.
-    Hidden files and folders (".git", editor swap files) are skipped; a missing path raises.
+    Hidden files and folders (".git", editor swap files) are skipped, and named in ``ignored`` (when
+    given) so the user hears about them too; a missing path raises.
     """
     out: list[tuple[Path, str]] = []
     seen: set[Path] = set()
@@ -73,6 +74,12 @@ def iter_source_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
         if given.is_dir():
             found: list[tuple[str, Path]] = []
             for root, dirnames, filenames in os.walk(given):
+                rel_root = Path(root).relative_to(given)
+                if ignored is not None:
+                    ignored += [f"{(rel_root / d).as_posix()}/: hidden folder" for d in sorted(dirnames)
+                                if d.startswith(".")]
+                    ignored += [f"{(rel_root / n).as_posix()}: hidden file" for n in sorted(filenames)
+                                if n.startswith(".")]
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
                 for name in filenames:
                     if name.startswith("."):
@@ -101,15 +108,18 @@ def load_file(path: Path, source: str, max_bytes: int) -> RawDocument:
         if not path.is_file():
             raise FileRejectedError(source, "not a regular file")
         if size > max_bytes:
-            raise FileRejectedError(source, f"too large ({_mb(size)} > limit {_mb(max_bytes)})",
-                                    fix="raise the max_file_mb setting (RAG_MAX_FILE_MB) or split the file")
+            raise FileRejectedError(source, f"too large ({_mib(size)}; the limit is {_mib(max_bytes)} "
+                                            "(RAG_MAX_FILE_MB))",
+                                    fix="raise RAG_MAX_FILE_MB (a number of MiB) or split the file")
         data = path.read_bytes()
     except PermissionError:
         raise FileRejectedError(source, "unreadable (permission denied)") from None
     except OSError as exc:
         raise FileRejectedError(source, f"unreadable ({exc.strerror or exc})") from None
     if len(data) > max_bytes:  # grew between stat and read
-        raise FileRejectedError(source, f"too large ({_mb(len(data))} > limit {_mb(max_bytes)})")
+        raise FileRejectedError(source, f"too large ({_mib(len(data))}; the limit is {_mib(max_bytes)} "
+                                        "(RAG_MAX_FILE_MB))",
+                                fix="raise RAG_MAX_FILE_MB (a number of MiB) or split the file")
     if not data.strip():
         raise FileRejectedError(source, "empty file")
 
@@ -131,8 +141,11 @@ def load_file(path: Path, source: str, max_bytes: int) -> RawDocument:
                        kind=kind, title=meta.title, date=meta.date)
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n} bytes"
+def _mib(n: int) -> str:
+    """Sizes in the unit the limit is set in (``Settings.max_file_mb`` counts MiB): "20 MiB", "20.3 MiB"."""
+    if n < 100 * 1024:
+        return f"{n} bytes"
+    return f"{n / 2**20:.1f}".removesuffix(".0") + " MiB"
 
 
 # --- plain text -----------------------------------------------------------------------------------

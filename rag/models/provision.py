@@ -132,7 +132,10 @@ def pull(
             _install_folder(spec, tmp, final)
         else:
             _replace(tmp, final)
-        _marker(final).write_text(json.dumps({"sha256": spec.sha256, "size": _tree_size(final)}))
+        record: dict[str, object] = {"sha256": spec.sha256, "size": _tree_size(final)}
+        if final.is_dir():
+            record["files"] = folder_hashes(final)  # what `rag models list --verify` re-hashes a folder against
+        _marker(final).write_text(json.dumps(record))
     finally:
         _remove(tmp)
         _remove(final.parent / f".{final.name}.unzip-{os.getpid()}")
@@ -198,16 +201,36 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def verify(spec: ModelSpec, cache_dir: Path) -> bool:
-    """Full re-hash (slow for large models): for ``rag models list --verify``."""
-    path = model_path(spec, cache_dir)
-    if not path.is_file():
-        return is_provisioned(spec, cache_dir)  # folders are verified as their zip at pull time
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while block := f.read(CHUNK):
             digest.update(block)
-    return digest.hexdigest() == spec.sha256
+    return digest.hexdigest()
+
+
+def folder_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file of a model folder, by relative path (recorded when it is assembled: the
+    folder's own checksum is that of the zip it came from, which is not kept)."""
+    return {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def verify(spec: ModelSpec, cache_dir: Path) -> bool | None:
+    """Full re-hash (slow for large models): for ``rag models list --verify``. A file is compared with
+    the catalogue's sha256; a folder file by file with the hashes recorded when it was assembled.
+    None: a folder assembled before those were recorded (nothing to compare with)."""
+    path = model_path(spec, cache_dir)
+    if not is_provisioned(spec, cache_dir):
+        return False
+    if path.is_file():
+        return _sha256(path) == spec.sha256
+    try:
+        recorded = json.loads(_marker(path).read_text()).get("files")
+    except (OSError, ValueError):
+        return False
+    if not isinstance(recorded, dict):
+        return None
+    return folder_hashes(path) == recorded
 
 
 def status(cache_dir: Path) -> list[ModelStatus]:
