@@ -29,6 +29,7 @@ def repair_fix(source_dirs: Sequence[str] | None = None) -> str:
 
 REPAIR_FIX = repair_fix()
 HASH_BLOCK = 4 << 20
+SELF_SUM = "manifest_sha256"
 
 
 class IndexDamagedError(IndexError_):
@@ -61,6 +62,13 @@ class Manifest:
         return repair_fix(self.source_dirs)
 
 
+def manifest_digest(raw: dict[str, Any]) -> str:
+    """sha256 of the manifest without its own checksum field (canonical JSON): the manifest guards
+    every other file, so it guards itself too."""
+    body = {k: v for k, v in raw.items() if k != SELF_SUM}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 def embedder_record(embedder: Embedder) -> dict[str, Any]:
     return {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim}
 
@@ -80,6 +88,10 @@ def read_manifest(gen_dir: Path, where: str) -> Manifest:
         if missing:
             raise KeyError(missing[0])
         kind, counts, files = raw["index_kind"], raw["counts"], raw["files"]
+        recorded = raw.get(SELF_SUM)
+        if recorded is not None and recorded != manifest_digest(raw):
+            raise IndexDamagedError(f"Index in {where} is damaged: {name}/{MANIFEST} does not match its own "
+                                    "checksum.", fix=REPAIR_FIX)
         checksums = raw.get("sha256") or {}
         if not all(isinstance(x, dict) for x in (raw["embedder"], counts, files, checksums)):
             raise ValueError("embedder, counts, files and sha256 must be objects")

@@ -278,6 +278,7 @@ class IndexStore:
         write_files(state, tmp)
         manifest = self._manifest(state, mf.file_sizes(tmp))
         manifest["sha256"] = mf.checksums_of(tmp, manifest["files"])
+        manifest[mf.SELF_SUM] = mf.manifest_digest(manifest)
         (tmp / mf.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         return generations.seal(tmp)
 
