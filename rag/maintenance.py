@@ -19,6 +19,7 @@ from rag.index import generations, recovery
 from rag.index.backends import index_exists, open_store
 from rag.index.base import ApplyReport
 from rag.index.manifest import IndexDamagedError, read_manifest
+from rag.index.milvus_schema import parse_store
 from rag.index.snapshot import read_documents
 from rag.ingest.chunking import chunk_document
 from rag.pipeline import RAG
@@ -33,9 +34,17 @@ class Outcome:
     changed: bool = False
 
 
+def _local_only(rag: RAG) -> None:
+    if parse_store(rag.settings.store).is_milvus:
+        raise IndexError_("rag index verify/repair/rebuild check the local index; a Milvus store keeps its "
+                          "own data integrity", fix="run it without --store (RAG_STORE), or re-ingest with "
+                          "`rag ingest --rebuild PATH` to rebuild the Milvus collections")
+
+
 def verify(rag: RAG) -> Outcome:
     """Open the index with every check (identity, sizes, sha256 of every file, cross-checks); raises
     ``IndexError_`` with a fix when anything fails."""
+    _local_only(rag)
     settings = rag.settings
     if not index_exists(settings):
         raise IndexError_(f"No index in {settings.index_dir}.", fix=f"rag ingest {settings.seeds_dir}")
@@ -73,6 +82,7 @@ def rebuild(rag: RAG, *, progress: bool = True) -> Outcome:
 
 
 def _rebuild_from_stored(rag: RAG, *, reason: str | None, progress: bool) -> Outcome:
+    _local_only(rag)
     settings = rag.settings
     index_dir = settings.index_dir
     candidates = generations.complete_generations(index_dir)

@@ -23,6 +23,7 @@ from fakes import CountingEmbedder, MemoEmbedder
 
 from rag.errors import IndexError_
 from rag.index import dense
+from rag.index.manifest import manifest_digest
 from rag.index.store import IndexStore
 from rag.settings import PROJECT_ROOT
 from rag.types import Chunk, Document, Section
@@ -394,6 +395,7 @@ def test_vector_count_mismatch_is_a_clear_error(index_dir: Path, counting: Count
     manifest = json.loads((gen / "manifest.json").read_text())
     manifest["files"]["vectors.npy"] = (gen / "vectors.npy").stat().st_size  # a consistent-looking lie
     manifest["sha256"]["vectors.npy"] = hashlib.sha256((gen / "vectors.npy").read_bytes()).hexdigest()
+    manifest["manifest_sha256"] = manifest_digest(manifest)
     (gen / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexError_, match="5 vectors for 6 chunks"):
         IndexStore.open(index_dir, counting, CHUNKING)
