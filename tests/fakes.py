@@ -186,7 +186,8 @@ class FakeRag:
         self.abstain = abstain
         self.asked: list[dict[str, Any]] = []
         self.ingested: list[Path] = []
-        self.docs = [{"source": "000.txt", "title": "Seed <i>t</i>", "date": "2026-02-11", "lang": "az"}]
+        self.docs = [{"source": "000.txt", "title": "Seed <i>t</i>", "date": "2026-02-11", "lang": "az",
+                      "path": "/seeds/000.txt"}]
 
     @property
     def store(self) -> object:
@@ -222,7 +223,8 @@ class FakeRag:
                progress: bool = True) -> FakeReport:
         self.ingested += list(paths)
         bad = [p for p in paths if p.read_bytes().startswith(b"%PDF-broken")]
-        self.docs += [{"source": p.name, "title": "", "date": None, "lang": "en"} for p in paths if p not in bad]
+        self.docs += [{"source": p.name, "title": "", "date": None, "lang": "en", "path": str(p.resolve())}
+                      for p in paths if p not in bad]
         return FakeReport(skipped=[f"{p.name}: corrupt or unreadable PDF (PdfReadError: EOF)" for p in bad])
 
     def remove(self, source: str) -> bool:

@@ -105,7 +105,9 @@ def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "RAG_INDEX_DIR": str(tmp_path_factory.mktemp("ui") / "index"), "RAG_LLM": "default",
+    # RAG_UI_TEST_LLM=tiny runs the plumbing-only tests fast (answer-quality assertions need the default).
+    index = os.environ.get("RAG_UI_TEST_INDEX") or str(tmp_path_factory.mktemp("ui") / "index")
+    env = {**os.environ, "RAG_INDEX_DIR": index, "RAG_LLM": os.environ.get("RAG_UI_TEST_LLM", "default"),
            "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
     log = ARTIFACTS / "server.log"
     with log.open("wb") as out:

@@ -41,7 +41,7 @@ from ui.render import (
     render_passages,
     render_source,
 )
-from ui.uploads import delete_upload, store_uploads, upload_report
+from ui.uploads import delete_upload, store_uploads, stored_upload, upload_report
 
 log = logging.getLogger("rag.ui")
 
@@ -226,9 +226,10 @@ class Handlers:
                 lines += [f"✗ {r.name}: {t(r.reason, ui_lang, **r.values)}" for r in stored.rejected]
                 if stored.paths:
                     progress(0, desc=t("indexing", ui_lang))
-                    before = {str(d.get("source")) for d in self.pool.primary.documents()}
+                    before = self.pool.primary.documents()
                     report = self.pool.primary.ingest(stored.paths, progress=True)
-                    lines = upload_report(stored.paths, report, before, self.uploads_dir, ui_lang) + lines
+                    after = self.pool.primary.documents()
+                    lines = upload_report(stored.paths, report, before, after, ui_lang) + lines
             failed = any(line.startswith("✗") for line in lines)
         except Exception as exc:
             _toast(exc, ui_lang)
@@ -254,8 +255,12 @@ class Handlers:
         else:
             try:
                 with self.gate.turn():
+                    doc = next((d for d in self.pool.primary.documents() if d.get("source") == source), None)
                     removed = self.pool.primary.remove(source)
-                if removed:
+                copy = stored_upload(self.uploads_dir, str(doc.get("path") or "") if doc else None)
+                if removed and copy is not None:
+                    copy.unlink()
+                elif removed:
                     delete_upload(self.uploads_dir, source)
                 status = t("removed" if removed else "not_indexed", ui_lang, source=source)
             except Exception as exc:

@@ -150,27 +150,45 @@ def skip_reason(reason: str, lang: str) -> str:
     return t(key, lang)
 
 
-def upload_report(paths: Sequence[Path], report: Any, before: set[str], dest_dir: Path, lang: str) -> list[str]:
-    """Human lines for one upload: which files were indexed (and how many passages), which were
-    already there unchanged, and which were not indexed and why. A file that was not indexed is
-    removed from ``dest_dir`` again."""
-    skipped = {}
+def upload_report(paths: Sequence[Path], report: Any, before: Sequence[dict[str, Any]],
+                  after: Sequence[dict[str, Any]], lang: str) -> list[str]:
+    """Human lines for one upload: which files were indexed (under which name, how many passages),
+    which were already there unchanged, and which were not indexed and why. Documents are matched by
+    their file path (the index's identity), so a name the index had to make unique is still found.
+    A file that was not indexed is deleted again."""
+    def by_path(docs: Sequence[dict[str, Any]]) -> dict[str, str]:
+        return {str(Path(str(d["path"])).resolve()): str(d["source"]) for d in docs if d.get("path")}
+
+    old, new = by_path(before), by_path(after)
+    reasons = {}
     for line in report.skipped:
         name, _, reason = str(line).partition(": ")
-        skipped[name] = reason
-    indexed = [p.name for p in paths if p.name not in skipped]
-    # Uploads never overwrite another document (see _target): a name already indexed is the same bytes.
-    new = [n for n in indexed if n not in before]
-    same = [n for n in indexed if n in before]
+        reasons[name] = reason
     apply = getattr(report, "apply", None)
     chunks = int(getattr(apply, "added_chunks", 0)) if apply else 0
-    lines = []
-    if new:
-        lines.append(t("upload_indexed", lang, names=", ".join(new), chunks=chunks))
+    added: list[str] = []
+    same: list[str] = []
+    lines: list[str] = []
+    failed: list[str] = []
+    for p in paths:
+        key = str(p.resolve())
+        if key in new:
+            (same if key in old else added).append(new[key])
+            continue
+        reason = next((r for n, r in reasons.items() if n == p.name or n.endswith("/" + p.name)), "")
+        failed.append(f"✗ {p.name}: {skip_reason(reason, lang)}")
+        if p.is_file():
+            p.unlink()
+    if added:
+        lines.append(t("upload_indexed", lang, names=", ".join(added), chunks=chunks))
     if same:
         lines.append(t("upload_unchanged", lang, names=", ".join(same)))
-    for name, reason in skipped.items():
-        lines.append(f"✗ {name}: {skip_reason(reason, lang)}")
-        if name == safe_filename(name) and (dest_dir / name).is_file():
-            (dest_dir / name).unlink()
-    return lines
+    return lines + failed
+
+
+def stored_upload(dest_dir: Path, doc_path: str | None) -> Path | None:
+    """The uploaded copy behind a document, if its file lies directly in ``dest_dir``."""
+    if not doc_path:
+        return None
+    path = Path(doc_path).resolve()
+    return path if path.parent == dest_dir.resolve() and path.is_file() else None
