@@ -398,3 +398,19 @@ def test_models_verify_rehashes_and_fails_on_junk(tmp_path: Path, base_settings:
     rc, out, stderr = run_cli("models", "list", "--verify", "--cache-dir", str(cache), capsys=capsys)
     first = stderr.split("\n")[0]
     assert rc == 2 and "tiny" in first and "embeddinggemma" in first and "failed verification" in first, stderr
+
+
+def test_lost_pointer_with_a_damaged_newer_generation_keeps_it_aside(index: Path, embedder: Any,
+                                                                     base_settings: Settings) -> None:
+    gen = live(index)
+    newer = Path(shutil.copytree(gen, index / "gen-000009"))
+    damage(newer / "vectors.npy", "same-size")
+    (index / CURRENT).unlink()
+    with capture_warnings() as said:
+        rag = make_rag(base_settings.replace(index_dir=index), embedder)
+        assert set(doc_state(rag)) == set(DOCS)
+    assert live(index) == gen
+    assert (index / "damaged-gen-000009" / "vectors.npy").is_file()  # kept, not deleted
+    assert any("damaged" in m and "gen-000009" in m for m in said), said
+    rag.ingest([write_docs(index.parent / "more", {"more.txt": "A fifth note."})], progress=False)
+    assert (index / "damaged-gen-000009").is_dir()
