@@ -40,7 +40,8 @@ from context_recall import Case, run
 
 from rag.answer.context import SentenceWindowSelector
 from rag.answer.language import NAMES, question_language
-from rag.llm.base import LLM, Message, load_llm
+from rag.llm.base import LLM, Message
+from rag.llm.factory import load_llm
 from rag.pipeline import RAG
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings

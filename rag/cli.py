@@ -45,6 +45,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="token budget for the sentences shown to the LLM (0 = whole passages)")
     g.add_argument("--prompt-lookup", dest="prompt_lookup", action="store_true", default=None,
                    help="llama.cpp prompt-lookup decoding")
+    g.add_argument("--llm-cpu-paths", dest="llm_cpu_paths", choices=["auto", "safe", "fast"],
+                   help="llama.cpp CPU paths: auto = probe this machine once in a child process (default); "
+                        "safe = AMX/repacked kernels off; fast = on without probing")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--no-warm-up", dest="warm_up", action="store_false",
                        help="start listening before the models are loaded (the first question pays)")
+    serve.add_argument("--llm-slots", dest="llm_slots", type=int,
+                       help="answers generated in parallel by a managed llama-server child (default 2); "
+                            "0 = in-process model")
     _common(serve)
     return parser
 
@@ -113,7 +119,8 @@ COMMAND_GROUP = "rag_chat.commands"  # entry points: name -> callable(settings, 
 Command = Callable[[Settings, argparse.Namespace], int]
 
 SETTING_KEYS = ("index_dir", "store", "cache_dir", "llm", "embedder", "llm_url", "llm_api_model", "n_threads",
-                "top_k", "context_tokens", "answer_language", "answer_format", "prompt_lookup")
+                "top_k", "context_tokens", "answer_language", "answer_format", "prompt_lookup", "llm_cpu_paths",
+                "llm_slots")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -231,6 +238,8 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         for name in names:
             path = pull(CATALOG[name], settings.cache_dir, force=args.force, downloader=downloader)
             print(f"{name}: {path}")
+            if CATALOG[name].kind == "llm":
+                _print_cpu_verdict(path, settings)
         return 0
     corrupt, unverified = [], []
     for st in status(settings.cache_dir):
@@ -243,6 +252,12 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
             unverified.append(st.spec.name)
         print(f"{st.spec.name:15} {st.spec.kind:8} {state:8} {size:>9}  {st.spec.title} [{st.spec.licence}]")
         print(f"{'':15} path {st.path}\n{'':15} sha256 {st.spec.sha256}")
+    from rag.llm.cpu_paths import cached_verdicts
+
+    for v in cached_verdicts(settings):
+        state = "fast (extra buffer types on)" if v["extra_bufts"] else "safe (extra buffer types off)"
+        probes = "; ".join(f"{p['path']}: {'ok' if p['ok'] else p['signal'] or p['returncode']}" for p in v["probes"])
+        print(f"cpu paths       {Path(v['model']).name}: {state} [probe {v['when']}: {probes}]")
     if corrupt:
         print(f"error: {', '.join(corrupt)} failed verification (files changed since they were assembled)\n"
               f"  fix: rag models pull --force {' '.join(corrupt)}", file=sys.stderr)
@@ -252,6 +267,19 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
               f"it was assembled\n  fix: rag models pull --force {' '.join(unverified)}", file=sys.stderr)
         return 2
     return 0
+
+
+def _print_cpu_verdict(model: Path, settings: Settings) -> None:
+    """Probe the model on this CPU now (child process), so the first answer never meets a faulting kernel."""
+    from rag.llm.cpu_paths import decide
+
+    verdict = decide(model, settings)
+    how = "cached" if verdict.cached else ", ".join(
+        f"{p.path} {'ok' if p.ok else p.signal or p.returncode} in {p.seconds:.0f}s" for p in verdict.probes)
+    print(f"  cpu paths: {verdict.label} ({how or verdict.mode})")
+    if verdict.probes and not verdict.probes[-1].ok:
+        raise RagError(f"{model.name} does not run on this CPU even with safe paths: {verdict.probes[-1].detail}",
+                       fix="re-run `rag models pull --force`, or `bash .ci/setup` to rebuild llama.cpp")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ from rag.ingest.chunking import chunk_document
 from rag.ingest.documents import build_document
 from rag.ingest.identity import absolute, assign_sources, under
 from rag.ingest.loaders import iter_source_files, load_file
-from rag.llm.base import LLM, Message, load_llm
+from rag.llm.base import LLM, Message
+from rag.llm.factory import load_llm
 from rag.models.catalog import CATALOG
 from rag.models.provision import resolve
 from rag.present import whole_quotes
@@ -148,8 +149,11 @@ class IngestReport:
 
 
 class RAG:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, llm_slots: int = 0) -> None:
+        """``llm_slots`` > 0 runs the LLM as a managed llama-server child with that many parallel slots
+        (the web chat); 0 loads it in this process (ask, eval)."""
         self.settings = settings or Settings.load()
+        self.llm_slots = llm_slots
         self._store: Store | None = None
         self._lock = threading.RLock()
         self._index_owner: RAG | None = None  # set by with_llm(): read that RAG's index, never a copy
@@ -161,7 +165,7 @@ class RAG:
 
     @cached_property
     def llm(self) -> LLM:
-        return load_llm(self.settings)
+        return load_llm(self.settings, slots=self.llm_slots)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -194,7 +198,7 @@ class RAG:
     def with_llm(self, llm: str) -> RAG:
         """The same collection answered by another model: the index and embedder are shared, so a
         document ingested through either is seen by both, and no second embedder is loaded."""
-        other = RAG(self.settings.replace(llm=llm))
+        other = RAG(self.settings.replace(llm=llm), llm_slots=self.llm_slots)
         other.__dict__["embedder"] = self.embedder  # cached_property reads the instance dict first
         other._index_owner = self._index_owner or self
         return other

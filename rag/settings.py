@@ -23,6 +23,7 @@ def _xdg(var: str, fallback: str) -> Path:
 
 AnswerLanguage = Literal["auto", "az", "ru", "en"]
 AnswerFormat = Literal["direct", "quote"]
+CpuPaths = Literal["auto", "safe", "fast"]
 ANSWER_LANGUAGES: tuple[str, ...] = get_args(AnswerLanguage)
 ANSWER_FORMATS: tuple[str, ...] = get_args(AnswerFormat)
 
@@ -61,6 +62,13 @@ class Settings:
     max_answer_tokens: int = 200
     timeout_s: float = 120.0  # answer generation stops here and returns what it has
     prompt_lookup: bool = False  # llama.cpp prompt-lookup decoding; measured slower on 2 cores (docs/experiments.md)
+    # ggml CPU paths: auto = probe in a child process once per CPU kind and model (rag/llm/cpu_paths.py);
+    # safe = extra buffer types (AMX, weight repacking) off; fast = on without probing.
+    llm_cpu_paths: CpuPaths = "auto"
+    # `rag serve`: run the LLM as a managed llama-server child with this many parallel slots (a model
+    # fault cannot take the chat down); 0 = in-process llama.cpp, one answer at a time.
+    llm_slots: int = 2
+    llm_server_bin: str = ""  # llama-server binary; empty = the one .ci/setup installs in the venv
 
     # Ingestion.
     chunk_tokens: int = 160

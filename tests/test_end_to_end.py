@@ -173,7 +173,7 @@ def llama_server(base_settings: Settings, tmp_path_factory: pytest.TempPathFacto
 
 def test_server_backend_matches_local_backend(llama_server: str, base_settings: Settings) -> None:
     """Same model, same messages, temperature 0: the server path must produce the local path's text."""
-    from rag.llm.base import load_llm
+    from rag.llm.factory import load_llm
 
     messages = [{"role": "system", "content": "Answer briefly."},
                 {"role": "user", "content": "Name the capital of France."}]
@@ -200,7 +200,8 @@ def test_prompt_lookup_decoding_copies_like_plain_decoding_on_a_long_prompt(base
     Not asserted: that the two texts are identical to the end. Verifying drafted tokens in a batch sums
     in another order, and a near-tie in the 135M model's greedy choice can flip: on 2026-12-02's machine
     the two agreed for 31 characters, then diverged (where 23f5c90 added this test they were identical)."""
-    from rag.llm.base import Usage, load_llm
+    from rag.llm.base import Usage
+    from rag.llm.factory import load_llm
 
     passage = (Path(__file__).resolve().parent.parent / "seeds" / FORUM_SOURCE).read_text(encoding="utf-8")
     messages = [{"role": "system", "content": "Copy the first sentence of the passage."},

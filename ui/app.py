@@ -267,13 +267,15 @@ def model_slots(settings: Settings) -> int:
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, warm: bool = True) -> None:
     """Index the seeds if there is no index yet, load every model, then serve the chat until interrupted."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    rag = RAG(settings)
+    # The LLM runs in a llama-server child (settings.llm_slots parallel slots): a model fault cannot take
+    # the chat down, and as many answers as there are slots are generated together.
+    rag = RAG(settings, llm_slots=settings.llm_slots)
     rag.ensure_index(progress=True)
     if warm:
         took = rag.warm_up()
         logging.getLogger("rag.ui").warning("warm-up done: %s", ", ".join(f"{k} {v:.1f}s" for k, v in took.items()))
     demo = build_app(rag, settings)
-    demo.queue(default_concurrency_limit=1)
+    demo.queue(default_concurrency_limit=max(1, settings.llm_slots))
     demo.launch(
         server_name=host,
         server_port=port,

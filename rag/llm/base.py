@@ -1,12 +1,11 @@
-"""The LLM interface the answer stage depends on, and the factory that picks a backend from settings."""
+"""The LLM interface the answer stage depends on. Implementations live beside it (local, remote,
+server_process) and are chosen by ``rag.llm.factory``; this module imports none of them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypedDict
-
-from rag.settings import Settings
 
 
 class Message(TypedDict):
@@ -36,15 +35,3 @@ class LLM(Protocol):
     ) -> Iterator[str]:
         """Yield text pieces as they are generated (temperature 0, fixed seed: deterministic)."""
         ...
-
-
-def load_llm(settings: Settings) -> LLM:
-    """A server URL wins over a local model: users who outgrow one machine point at their server."""
-    if settings.llm_url:
-        from rag.llm.remote import OpenAICompatibleLLM
-
-        return OpenAICompatibleLLM(settings)
-    from rag.llm.local import LlamaCppLLM
-    from rag.models.provision import resolve
-
-    return LlamaCppLLM(resolve(settings.llm, "llm", settings.cache_dir), settings)
