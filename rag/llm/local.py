@@ -9,17 +9,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rag.errors import LLMError
 from rag.llm.base import Message, Usage
 from rag.settings import Settings
 
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
 _params_lock = threading.Lock()
 
 
 def open_llama(path: Path, *, n_threads: int, n_ctx: int, seed: int, extra_bufts: bool = True,
-               **kwargs: Any) -> Any:
+               **kwargs: Any) -> Llama:
     """``llama_cpp.Llama`` with ggml's extra buffer types (AMX, weight repacking) on or off.
 
     llama-cpp-python takes no argument for ``use_extra_bufts``; it builds the model parameters from
