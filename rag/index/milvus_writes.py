@@ -142,7 +142,7 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
         store.client.delete(CHUNKS, filter=f"source == {quote(s)}")  # also rows an interrupted run left
         store.client.delete(DOCUMENTS, filter=f"source == {quote(s)}")
     write_terms(store, df_delta)
-    n_chunks = len(store)
+    n_chunks = store.count()
     config = write_meta(store, delta, n_chunks)
     old_set = set(old_ids)
     return ApplyReport(
@@ -213,6 +213,7 @@ def write_meta(store: MilvusStore, lang_delta: dict[str, tuple[np.ndarray, int]]
         out.append(keyed_row(f"lang:{lang}", "", 0, {"sum": new_sum.tolist(), "count": int(cur["count"]) + count}))
     config = dict(rows.get("config", store.config))
     config["version"] = int(config.get("version", 0)) + 1
+    config["chunks"] = n_chunks
     config["updated_at"] = now()
     if config.get("index_kind") == "flat" and n_chunks > store.exact_index_max:
         _switch_to_hnsw(store)
