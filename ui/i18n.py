@@ -172,6 +172,11 @@ LABELS: Final[dict[str, dict[str, str]]] = {
                          "ru": "в нём только служебные элементы страницы (меню, подвал)"},
     "skip_other": {"en": "it could not be indexed", "az": "indeksə əlavə oluna bilmədi",
                    "ru": "его не удалось проиндексировать"},
+    "t_retrieve": {"en": "search", "az": "axtarış", "ru": "поиск"},
+    "t_select": {"en": "sentence selection", "az": "cümlə seçimi", "ru": "выбор предложений"},
+    "t_first_token": {"en": "first word", "az": "ilk söz", "ru": "первое слово"},
+    "t_answer": {"en": "answer", "az": "cavab", "ru": "ответ"},
+    "t_total": {"en": "total", "az": "cəmi", "ru": "всего"},
     "abstained": {"en": "no answer in the documents", "az": "sənədlərdə cavab yoxdur",
                   "ru": "ответа в документах нет"},
 }

@@ -15,7 +15,7 @@ from typing import Any
 
 from rag.present import closest, evidence
 from rag.types import Answer
-from ui.i18n import t
+from ui.i18n import LABELS, t
 
 # The answerer's citation markers: [1], [2, 3], [1; 4] (same grammar as rag.answer.verify.CITE_RE).
 CITE_RE = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
@@ -256,7 +256,8 @@ def render_passages(passages: Sequence[Mapping[str, Any]], rewritten: str | None
         info.append(f"{esc(t('model_used', lang))}: {esc(model)}")
     if timings:
         info.append(f"{esc(t('timings', lang))}: "
-                    + ", ".join(f"{esc(k)} {float(v):.1f}s" for k, v in timings.items()))
+                    + ", ".join(f"{esc(t('t_' + k, lang) if 't_' + k in LABELS else k)} {float(v):.1f}s"
+                                for k, v in timings.items()))
     if info:
         parts.append(f'<p class="answer-info">{" · ".join(info)}</p>')
     if warnings:
