@@ -75,15 +75,15 @@ def cpu_flags_key() -> str:
 
 
 def _build_key() -> str:
-    """The llama.cpp build in use: version plus the CPU backend library's size and mtime."""
+    """The llama.cpp build in use: version plus the content of its CPU kernels library (a re-install of
+    the same build keeps the verdict; a rebuild with other flags or patches does not)."""
     import llama_cpp
 
     lib_dir = Path(llama_cpp.__file__).parent / "lib"
-    parts = [llama_cpp.__version__]
-    for lib in sorted(lib_dir.glob("libggml-cpu*.so*")):
-        st = lib.stat()
-        parts.append(f"{lib.name}:{st.st_size}:{int(st.st_mtime)}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+    h = hashlib.sha256(llama_cpp.__version__.encode())
+    for lib in sorted(p for p in lib_dir.glob("libggml-cpu*.so*") if not p.is_symlink()):
+        h.update(lib.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def _model_key(model: Path) -> str:
