@@ -77,13 +77,16 @@ def questions(n: int) -> list[str]:
 
 
 class Server:
-    """``rag serve`` in a child process with ``slots`` parallel LLM slots (0 = in-process model)."""
+    """``rag serve`` in a child process with ``slots`` parallel LLM slots (0 = in-process model, None =
+    the product's default)."""
 
-    def __init__(self, slots: int, llm: str, index_dir: Path, log: Path, warm: bool = True) -> None:
+    def __init__(self, slots: int | None, llm: str, index_dir: Path, log: Path, warm: bool = True) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": llm, "RAG_LLM_SLOTS": str(slots),
+        env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": llm,
                "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+        if slots is not None:  # else the product's default
+            env["RAG_LLM_SLOTS"] = str(slots)
         self.log = log
         self.out = log.open("wb")
         t0 = time.monotonic()

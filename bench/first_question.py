@@ -36,7 +36,8 @@ def ask_in_turn(url: str, qs: list[str]) -> list[UserTiming]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--llm", default="default")
-    ap.add_argument("--slots", type=int, default=0, help="llm_slots of the server (0 = in-process model)")
+    ap.add_argument("--slots", type=int, help="llm_slots of the server (0 = in-process model; default: the "
+                                              "product's default)")
     ap.add_argument("--warm", type=int, default=3, help="warm questions after the first")
     ap.add_argument("--index", type=Path, default=Path("/tmp/chat-load-index"))
     args = ap.parse_args()
@@ -60,7 +61,8 @@ def main() -> int:
                      res[0].answer])
         data[name] = {"server_start_s": server.start_s, "users": [r.__dict__ for r in res], "ratio": ratio}
     info = finish_machine_info(info)
-    md = [f"# First question after `rag serve` starts vs warm ones ({args.llm} model, llm_slots={args.slots})", "",
+    slots = "default" if args.slots is None else args.slots
+    md = [f"# First question after `rag serve` starts vs warm ones ({args.llm} model, llm_slots={slots})", "",
           f"Command: `{command_line()}`", "", machine_md(info), "",
           md_table(["server", "start to listening (s)", "first question: first token (s)",
                     "warm questions: first token p50 (s)", "ratio", "first question: answer (s)"], rows)]
