@@ -25,7 +25,7 @@ from sentence_recall import DiskVectors
 
 from evals.scoring import accuracy
 from evals.split import split_of
-from rag.answer.candidates import TYPED, extract, question_kind
+from rag.answer.candidates import extract, question_kind
 from rag.answer.compose import template
 from rag.answer.evidence import EvidenceRanker, Weights
 from rag.answer.language import question_language
@@ -63,7 +63,7 @@ def main() -> None:
         top = ranked[: s.evidence_sentences]
         best_score = ranked[0].score if ranked else 0.0
         scores.append({"id": row["id"], "answerable": row["answerable"], "score": best_score, "kind": kind})
-        if kind not in TYPED:
+        if kind not in s.typed_kinds.split(","):
             tally[f"open {'answerable' if row['answerable'] else 'unanswerable'}"] += 1
             continue
         cands = extract(kind, q, lang, top, pool, docs, top=s.evidence_sentences)

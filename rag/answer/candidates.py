@@ -90,7 +90,7 @@ class Candidate:
 def _date_ok(kind: str, d: DateValue, question: str) -> bool:
     if kind == "period":
         return d.year2 is not None
-    wants_year = bool(re.search(r"\b(year|году|года|il)\b", question, re.IGNORECASE))
+    wants_year = bool(re.search(r"\b(year|году|года|il\w*)\b", question, re.IGNORECASE))
     return not (wants_year and d.year is None)
 
 
@@ -126,9 +126,16 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
                     continue
                 if kind == "organisation" and not (n.acronym or len(n.base.split()) >= 2):
                     continue
-                out.append(Candidate(kind, render_name(n.base, lang, src_lang), s, (n.start, n.end), base))
+                shown = render_name(n.base, lang, src_lang)
+                if _cyrillic(shown) != _cyrillic(n.base):
+                    shown = f"{shown} ({n.base})"  # a transliteration, with the name as the source spells it
+                out.append(Candidate(kind, shown, s, (n.start, n.end), base))
     out.sort(key=lambda c: -c.score)
     return out
+
+
+def _cyrillic(text: str) -> bool:
+    return bool(re.search(r"[А-Яа-яЁё]", text))
 
 
 def _noun_similarity(counts: list[Count], noun_vec: np.ndarray | None, embed: EmbedTexts | None) -> list[float]:
