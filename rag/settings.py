@@ -121,7 +121,10 @@ class Settings:
     # (rag/answer/grounded.py); "passages": the LLM reads the selected passages (rag/answer/answerer.py).
     answer_mode: str = "passages"
     typed_kinds: str = "date,period,number,ordinal"  # question kinds answered from a fact read by rules
-    typed_answer: str = "llm"  # "llm": the LLM writes around a typed fact; "template": the fact alone, no LLM
+    # "template": a typed fact is answered with the fact alone and its citation, without the LLM (fast,
+    # fact first); "llm": the LLM writes a sentence around it, kept only if it carries the fact and adds
+    # no number (else the template). On the first dev rows the LLM added a year that no evidence gives.
+    typed_answer: str = "template"
 
     def replace(self, **overrides: Any) -> Settings:
         """Copy with overrides; ``None`` values are ignored so CLI flags can be passed through as-is."""

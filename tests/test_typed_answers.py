@@ -117,8 +117,16 @@ def grounded(embedder):  # type: ignore[no-untyped-def]
     return make
 
 
-def test_written_answer_without_the_fact_falls_back_to_the_template(grounded) -> None:  # type: ignore[no-untyped-def]
+def test_typed_answer_comes_from_the_template_without_the_llm(grounded) -> None:  # type: ignore[no-untyped-def]
     answerer, llm = grounded("The forum will be held in December [1].")
+    a = answerer.answer("Когда пройдёт второй форум по обзору миграции?", [_hit(AZ_FORUM, "az")])
+    assert a.answer == "5–8 мая [1]." and a.path == "template" and a.kind == "date"
+    assert llm.messages == []  # the fact was read by rules; no prompt was needed
+    assert a.citations[0].quote == AZ_FORUM and a.evidence[0].text == AZ_FORUM
+
+
+def test_written_answer_without_the_fact_falls_back_to_the_template(grounded) -> None:  # type: ignore[no-untyped-def]
+    answerer, llm = grounded("The forum will be held in December [1].", typed_answer="llm")
     a = answerer.answer("When is the second International Migration Review Forum?", [_hit(AZ_FORUM, "az")])
     assert not a.abstained, a.warnings
     assert a.path == "template" and a.answer == "5–8 May [1]."
@@ -139,6 +147,12 @@ def test_typed_question_with_no_candidate_is_declined(grounded) -> None:  # type
     answerer, llm = grounded("The forum is in 2026 [1].")
     a = answerer.answer("How many participants came to the forum?", [_hit(AZ_FORUM, "az")])
     assert a.abstained and llm.messages == []  # declined before the LLM was asked
+
+
+def test_written_answer_with_an_invented_year_falls_back_to_the_template(grounded) -> None:  # type: ignore[no-untyped-def]
+    answerer, _ = grounded("The forum takes place on May 5-8, 2021 [1].", typed_answer="llm")
+    a = answerer.answer("When is the second International Migration Review Forum?", [_hit(AZ_FORUM, "az")])
+    assert a.answer == "5–8 May [1]." and a.path == "template"
 
 
 def test_holds_fact() -> None:
