@@ -44,6 +44,7 @@ from benchlib import (
 from rag.settings import PROJECT_ROOT
 
 START_TIMEOUT_S = 900
+LOGS = PROJECT_ROOT / "artifacts" / "bench"  # server logs (not committed)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Server:
                "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
         if slots is not None:  # else the product's default
             env["RAG_LLM_SLOTS"] = str(slots)
+        log.parent.mkdir(parents=True, exist_ok=True)
         self.log = log
         self.out = log.open("wb")
         t0 = time.monotonic()
@@ -199,7 +201,7 @@ def main() -> int:
     per_user: dict[str, list[dict[str, Any]]] = {}
     for slots in [int(x) for x in args.slots.split(",")]:
         name = "in-process, one at a time" if slots == 0 else f"llama-server, {slots} slots"
-        server = Server(slots, args.llm, args.index, PROJECT_ROOT / "bench" / "results" / f"{args.name}_{slots}.log")
+        server = Server(slots, args.llm, args.index, LOGS / f"{args.name}_{slots}.log")
         try:
             results, wall = run_config(server.url, qs)
         finally:

@@ -19,9 +19,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import command_line, finish_machine_info, machine_info, machine_md, md_table, percentile, write_results
-from chat_load import Server, UserTiming, one_user, questions
-
-from rag.settings import PROJECT_ROOT
+from chat_load import LOGS, Server, UserTiming, one_user, questions
 
 
 def ask_in_turn(url: str, qs: list[str]) -> list[UserTiming]:
@@ -47,8 +45,8 @@ def main() -> int:
     data: dict[str, Any] = {}
     for warm in (True, False):
         name = "warm-up at start" if warm else "no warm-up (--no-warm-up)"
-        server = Server(args.slots, args.llm, args.index, PROJECT_ROOT / "bench" / "results" /
-                        f"first_question_{'warm' if warm else 'cold'}.log", warm=warm)
+        server = Server(args.slots, args.llm, args.index, LOGS / f"first_question_{'warm' if warm else 'cold'}.log",
+                        warm=warm)
         try:
             res = ask_in_turn(server.url, qs)
         finally:
