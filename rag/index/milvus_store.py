@@ -1,12 +1,13 @@
 """The index on Milvus (``--store milvus://FILE.db`` or ``--store http://host:19530``): the ``Store``
 contract of ``rag.index.base`` through ``pymilvus.MilvusClient``; collections in ``milvus_schema``.
 
-What it keeps from the local store (docs/scaling.md lists why each matters): the same embedder and
-prompts, L2-normalised vectors with inner product, the embedder fingerprint and chunking checked on
-open (a mismatch is refused with the same "rebuild" message), incremental ingestion by content hash
-(only new chunk texts are embedded), removal by source, the full chunk payload, per-language means
-for centering (running sums kept in ``meta``, so no scan is needed), and BM25 over our tokeniser's
-terms with the coverage filter (``milvus_lexical``). Retrieval fusion stays in ``HybridRetriever``.
+What it keeps from the local store (docs/scaling.md section 6; why each matters: docs/retrieval.md): the
+same embedder and prompts, L2-normalised vectors with inner product, the embedder fingerprint and
+chunking checked on open (a mismatch is refused with the same "rebuild" message), incremental ingestion
+by content hash (only new chunk texts are embedded), removal by source, the full chunk payload, per-
+language means for centering (running sums kept in ``meta``, so no scan is needed), and BM25 over our
+tokeniser's terms with the coverage filter (``milvus_lexical``). Retrieval fusion stays in
+``HybridRetriever``.
 
 What differs, because Milvus has no multi-row transactions: an ``apply`` writes the new chunks, then
 deletes stale ones, then the document records, then the means and the version counter. A reader

@@ -11,6 +11,7 @@ then the per-language sums and the version counter.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from rag.index.milvus_store import MilvusStore
 
 BATCH = 1000
+log = logging.getLogger(__name__)
 
 
 def _dedupe(chunks: Sequence[Chunk]) -> list[Chunk]:
@@ -215,9 +217,9 @@ def write_meta(store: MilvusStore, lang_delta: dict[str, tuple[np.ndarray, int]]
     config["version"] = int(config.get("version", 0)) + 1
     config["chunks"] = n_chunks
     config["updated_at"] = now()
-    if config.get("index_kind") == "flat" and n_chunks > store.exact_index_max:
-        _switch_to_hnsw(store)
-        config["index_kind"] = "hnsw"
+    if config.get("index_kind") == "flat" and n_chunks > store.exact_index_max and not config.get("hnsw_refused"):
+        switched = _switch_to_hnsw(store)
+        config["index_kind" if switched else "hnsw_refused"] = "hnsw" if switched else True
     out.append(keyed_row("config", "", 0, config))
     store.client.upsert(META, out)
     store.config = config
@@ -225,11 +227,29 @@ def write_meta(store: MilvusStore, lang_delta: dict[str, tuple[np.ndarray, int]]
     return config
 
 
-def _switch_to_hnsw(store: MilvusStore) -> None:
-    """Exact search up to ``exact_index_max`` chunks, HNSW (same M / efConstruction) above, as local."""
-    store.client.release_collection(CHUNKS)
-    store.client.drop_index(CHUNKS, "vector")
-    ip = store.client.prepare_index_params()
-    ip.add_index("vector", index_type="HNSW", metric_type="IP", params=dict(HNSW_PARAMS))
-    store.client.create_index(CHUNKS, ip)
-    store.client.load_collection(CHUNKS)
+def _switch_to_hnsw(store: MilvusStore) -> bool:
+    """Exact search up to ``exact_index_max`` chunks, HNSW (same M / efConstruction) above, as local.
+
+    An ingest must not fail over this optional step: if the engine refuses (Milvus Lite 3.2.2 answered
+    "index already exists" after dropping it, at 100k chunks in bench/store_bench.py), the exact index
+    stays and a warning says so. Returns whether HNSW is now in place.
+    """
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        store.client.release_collection(CHUNKS)
+        for name in store.client.list_indexes(CHUNKS, field_name="vector"):
+            store.client.drop_index(CHUNKS, name)
+        ip = store.client.prepare_index_params()
+        ip.add_index("vector", index_type="HNSW", metric_type="IP", params=dict(HNSW_PARAMS))
+        store.client.create_index(CHUNKS, ip)
+        return True
+    except MilvusException as exc:
+        log.warning("could not switch the Milvus vector index to HNSW (%s); keeping exact search", exc.message)
+        if not store.client.list_indexes(CHUNKS, field_name="vector"):
+            ip = store.client.prepare_index_params()
+            ip.add_index("vector", index_type="FLAT", metric_type="IP")
+            store.client.create_index(CHUNKS, ip)
+        return False
+    finally:
+        store.client.load_collection(CHUNKS)
