@@ -43,6 +43,12 @@ def client_for(target: StoreTarget) -> Any:
     logging.getLogger("milvus_lite.server_manager").setLevel(logging.CRITICAL)
 
     try:
+        if target.kind == "lite":
+            # pymilvus pings every 10 s even when idle; Milvus Lite's gRPC server keeps gRPC's default
+            # policy (at most one ping per 5 min without calls) and answers with GOAWAY "too_many_pings",
+            # logged on stderr during every long LLM answer. Ping no more often than it allows.
+            return MilvusClient(uri=target.uri, grpc_options={"grpc.keepalive_time_ms": 300_000,
+                                                               "grpc.keepalive_permit_without_calls": False})
         return MilvusClient(uri=target.uri)
     except MilvusException as exc:
         if target.kind == "lite":
