@@ -169,8 +169,6 @@ class RAG:
 
     @cached_property
     def answerer(self) -> Answerer:
-        if self.settings.answer_mode == "evidence":
-            return self._grounded_answerer()
         selector = None
         if self.settings.context_tokens > 0:
             e = self.embedder
@@ -180,17 +178,21 @@ class RAG:
                 centering=self.settings.language_centering,
                 window_weight=self.settings.window_weight, rank_prior=self.settings.context_rank_prior)
         spec = CATALOG.get(self.settings.llm)
+        repeat = spec.repeat_question if spec is not None else True
+        if self.settings.answer_mode in ("evidence", "typed"):
+            return self._grounded_answerer(selector, repeat)
         return Answerer(self.llm, self.settings, similarity=self.embedder.similarity, selector=selector,
-                        repeat_question=spec.repeat_question if spec is not None else True)
+                        repeat_question=repeat)
 
-    def _grounded_answerer(self) -> Answerer:
+    def _grounded_answerer(self, selector: SentenceWindowSelector | None, repeat: bool) -> Answerer:
         s, e = self.settings, self.embedder
         weights = Weights(s.evidence_sentence_weight, s.evidence_window_weight, s.evidence_retrieval_weight,
                           s.evidence_typed_weight, s.evidence_terms_weight)
         ranker = EvidenceRanker(e.embed_queries, e.embed_documents, weights,
                                 language_offsets=lambda q: self.store.language_offsets(q),
                                 centering=s.language_centering)
-        return GroundedAnswerer(self.llm, s, ranker, similarity=e.similarity, embed_docs=ranker.embed_docs)
+        return GroundedAnswerer(self.llm, s, ranker, similarity=e.similarity, embed_docs=ranker.embed_docs,
+                                selector=selector, repeat_question=repeat)
 
     def index_exists(self) -> bool:
         return index_exists(self.settings)

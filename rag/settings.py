@@ -117,9 +117,12 @@ class Settings:
     # Best sentence's ranker score below which the question is declined without the LLM: on the dev half
     # every answerable question scored >= 0.068, and 4 of 13 unanswerable ones (off-topic) < 0.05.
     evidence_min_score: float = 0.06
-    # answer_mode "evidence": the embedder finds the sentence, rules read the fact, the LLM writes
-    # (rag/answer/grounded.py); "passages": the LLM reads the selected passages (rag/answer/answerer.py).
-    answer_mode: str = "passages"
+    # answer_mode (docs/answering.md): "typed" = questions asking for a date, period, number or ordinal
+    # are answered with the fact read from the embedder-ranked evidence sentence (rag/answer/grounded.py),
+    # every other question by the LLM reading the selected passages; "evidence" = the LLM also writes the
+    # open answers from the ranked evidence sentences (not measured end to end yet); "passages" = the
+    # LLM reads the selected passages for every question (rag/answer/answerer.py).
+    answer_mode: str = "typed"
     typed_kinds: str = "date,period,number,ordinal"  # question kinds answered from a fact read by rules
     # "template": a typed fact is answered with the fact alone and its citation, without the LLM (fast,
     # fact first); "llm": the LLM writes a sentence around it, kept only if it carries the fact and adds

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from fakes import ScriptedLLM
 
+from rag.answer.answerer import Token
 from rag.answer.candidates import counted_noun, extract, question_kind
 from rag.answer.evidence import EvidenceRanker, Sentence
 from rag.answer.grounded import GroundedAnswerer, holds_fact
@@ -107,7 +108,7 @@ def grounded(embedder):  # type: ignore[no-untyped-def]
     def make(reply: str, **overrides: object) -> tuple[GroundedAnswerer, ScriptedLLM]:
         llm = ScriptedLLM(reply)
         ranker = EvidenceRanker(embedder.embed_queries, embedder.embed_documents)
-        settings = Settings().replace(**overrides)
+        settings = Settings().replace(**{"answer_mode": "evidence", **overrides})
 
         def sim(text: str, others: list[str]) -> list[float]:
             vecs = embedder.embed_documents([text, *others])
@@ -122,6 +123,8 @@ def test_typed_answer_comes_from_the_template_without_the_llm(grounded) -> None:
     a = answerer.answer("Когда пройдёт второй форум по обзору миграции?", [_hit(AZ_FORUM, "az")])
     assert a.answer == "5–8 мая [1]." and a.path == "template" and a.kind == "date"
     assert llm.messages == []  # the fact was read by rules; no prompt was needed
+    events = list(answerer.stream("Когда пройдёт второй форум по обзору миграции?", [_hit(AZ_FORUM, "az")]))
+    assert [e.text for e in events if isinstance(e, Token)] == ["5–8 мая [1]."]  # streamed once, final
     assert a.citations[0].quote == AZ_FORUM and a.evidence[0].text == AZ_FORUM
 
 
@@ -141,6 +144,14 @@ def test_correct_uncited_answer_is_attributed(grounded) -> None:  # type: ignore
     assert not a.abstained, a.warnings
     assert a.citations and a.citations[0].source == "001.txt"
     assert a.answer.endswith("[1].")
+
+
+def test_typed_mode_leaves_open_questions_to_the_passages_design(grounded) -> None:  # type: ignore[no-untyped-def]
+    answerer, llm = grounded("Anna Proxorova spoke about migration and remittances [1].", answer_mode="typed")
+    a = answerer.answer("Who spoke about migration and remittances?", [_hit(AZ_SPEAKER, "az")])
+    assert "Passages:" in llm.messages[-1]["content"]  # the passages prompt, not the evidence one
+    assert not a.abstained and a.path == "llm" and a.kind == "person"
+    assert a.evidence and a.evidence[0].used  # the cited sentence is marked under the answer
 
 
 def test_typed_question_with_no_candidate_is_declined(grounded) -> None:  # type: ignore[no-untyped-def]

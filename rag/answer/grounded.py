@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 
-from rag.answer.answerer import Answerer, Done, Event, Token
+from rag.answer.answerer import Answerer, Done, Event, Selector, Token
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind
 from rag.answer.compose import template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
@@ -48,10 +48,16 @@ def holds_fact(answer: str, fact: str) -> bool:
 
 
 class GroundedAnswerer(Answerer):
+    """``answer_mode`` "evidence": every question as above. "typed": typed questions as above, every
+    other question by the passages design (``Answerer``: the LLM reads the selected passages), whose
+    open-question figures are the measured ones."""
+
     def __init__(self, llm: LLM, settings: Settings, ranker: EvidenceRanker, *,
                  similarity: Similarity | None = None, embed_docs: EmbedTexts | None = None,
-                 support_threshold: float = 0.55) -> None:
-        super().__init__(llm, settings, similarity=similarity, support_threshold=support_threshold)
+                 support_threshold: float | None = None, selector: Selector | None = None,
+                 repeat_question: bool = True) -> None:
+        super().__init__(llm, settings, similarity=similarity, support_threshold=support_threshold,
+                         selector=selector, repeat_question=repeat_question)
         self.ranker = ranker
         self.embed_docs = embed_docs
 
@@ -92,18 +98,30 @@ class GroundedAnswerer(Answerer):
             return
         best = cands[0] if cands else None
         if best is not None and s.typed_answer == "template":
-            yield Done(self._typed(result, best, pool, number, t0, "typed answer from the evidence"))
+            answer = self._typed(result, best, pool, number, t0, "typed answer from the evidence")
+            yield Token(answer.answer)  # final: nothing after it takes it back
+            yield Done(answer)
+            return
+        if best is None and s.answer_mode == "typed":
+            for event in super().stream(question, hits, history=history, language=language,
+                                        rewritten_query=rewritten_query, timings=timings):
+                if isinstance(event, Done):
+                    self._mark_used(event.answer, result.evidence)
+                    event.answer.kind = result.kind
+                    event.answer.timings["rank"] = result.timings["select"]
+                    event.answer.path = "" if event.answer.abstained else "llm"
+                yield event
             return
         evidence = [(number[x.hit], pool[x.hit].chunk.lang, self._window(x, pool)) for x in top]
         messages = write_messages(question, lang, evidence, fact=best.text if best else None,
                                   fact_n=number[best.sentence.hit] if best else None, history=history)
         text = ""
         usage = Usage()
-        for event in self._generate(messages, result, usage, t0):
-            if isinstance(event, str):
-                text = event
+        for piece in self._generate(messages, result, usage, t0):
+            if isinstance(piece, str):
+                text = piece
             else:
-                yield event
+                yield piece
         result.tokens = {"prompt": usage.prompt_tokens, "generated": usage.completion_tokens}
         raw = text.strip()
         if best is not None:
@@ -170,9 +188,18 @@ class GroundedAnswerer(Answerer):
         out = super()._finish(result, raw, given, t0)
         if not out.abstained:
             out.path = "llm"
-            for e in out.evidence:
-                e.used = any(c.chunk_id == e.chunk_id and c.start <= e.start < c.end for c in out.citations)
+            self._mark_used(out, out.evidence)
         return out
+
+    @staticmethod
+    def _mark_used(answer: Answer, evidence: list[Evidence]) -> None:
+        """Attach the ranked evidence; mark the sentences the answer's citations point at."""
+        answer.evidence = evidence
+        for e in evidence:
+            cited = [c for c in answer.citations if c.chunk_id == e.chunk_id]
+            e.used = any(c.start <= e.start < c.end for c in cited)
+            if cited:
+                e.n = cited[0].n  # the answer's own passage number for that chunk
 
     @staticmethod
     def _window(x: Sentence, pool: Sequence[Hit]) -> str:
