@@ -12,6 +12,7 @@ Scored with the eval's own matcher (``evals.scoring.accuracy``).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -40,6 +41,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="dev", choices=["dev", "heldout", "all"])
     ap.add_argument("--show", action="store_true", help="print every typed row")
+    ap.add_argument("--compose-with", type=Path, default=None,
+                    help="stored predictions of a passages-design run: write predictions of answer_mode 'typed' "
+                         "(typed rows from the template, declines by evidence_min_score, every other row the "
+                         "stored answer) to --out, for `rag eval --predictions` to score")
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     s = Settings.load()
     rag = RAG(s)
@@ -50,6 +56,10 @@ def main() -> None:
     ranker = EvidenceRanker(e.embed_queries, docs, weights, language_offsets=rag.store.language_offsets,
                             centering=s.language_centering)
     rows = [r for r in read_jsonl(SEEDS_QA) if args.split == "all" or split_of(r["id"]) == args.split]
+    stored = {}
+    if args.compose_with:
+        stored = {str(p["id"]): p for p in map(json.loads, args.compose_with.read_text().splitlines()) if p}
+    composed: list[dict[str, Any]] = []
     tally: Counter[str] = Counter()
     scores: list[dict[str, Any]] = []
     for row in rows:
@@ -63,11 +73,18 @@ def main() -> None:
         top = ranked[: s.evidence_sentences]
         best_score = ranked[0].score if ranked else 0.0
         scores.append({"id": row["id"], "answerable": row["answerable"], "score": best_score, "kind": kind})
+        weak = best_score < s.evidence_min_score
+        old = dict(stored.get(row["id"], {}), id=row["id"])
+        if weak:
+            composed.append(dict(old, answer="(declined)", abstained=True, citations=[], path="", kind=kind or ""))
         if kind not in s.typed_kinds.split(","):
             tally[f"open {'answerable' if row['answerable'] else 'unanswerable'}"] += 1
+            if not weak:
+                composed.append(dict(old, kind=kind or "", path="" if old.get("abstained") else "llm"))
             continue
         cands = extract(kind, q, lang, top, pool, docs, top=s.evidence_sentences)
-        weak = best_score < s.evidence_min_score
+        if not weak and not cands:
+            composed.append(dict(old, answer="(declined)", abstained=True, citations=[], path="", kind=kind))
         if weak or not cands:
             if kind in STRICT or weak:
                 tally["typed declined, " + ("answerable" if row["answerable"] else "unanswerable")] += 1
@@ -77,11 +94,20 @@ def main() -> None:
             tally["typed without candidate -> LLM"] += 1
             continue
         answer = template(cands[0].text, 1, lang)
+        c = cands[0]
+        ch = pool[c.sentence.hit].chunk
+        composed.append(dict(old, answer=answer, abstained=False, kind=kind, path="template", timings={},
+                             citations=[{"n": 1, "source": ch.source, "chunk_id": ch.id, "text": ch.text,
+                                         "start": ch.start + c.sentence.start, "end": ch.start + c.sentence.end,
+                                         "quote": c.sentence.text, "verified": True, "support": c.sentence.score}]))
         ok = bool(row["answerable"]) and accuracy(answer, row["answers"])
         tally["typed answered, " + ("correct" if ok else "wrong" if row["answerable"] else "unanswerable")] += 1
         if args.show:
             print(f"{row['id']} {kind:12} {'OK ' if ok else 'BAD'} {answer[:40]:40} {q[:60]}")
     docs.save()
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in composed), encoding="utf-8")
     for k, v in sorted(tally.items()):
         print(f"{k}: {v}")
     ans = sorted(x["score"] for x in scores if x["answerable"])
