@@ -29,6 +29,7 @@ from evals.split import split_of
 from rag.answer.candidates import extract, question_kind
 from rag.answer.compose import template
 from rag.answer.evidence import EvidenceRanker, Weights
+from rag.answer.grounded import sentence_close_enough
 from rag.answer.language import question_language
 from rag.pipeline import RAG
 from rag.retrieve.rewrite import condense
@@ -92,6 +93,13 @@ def main() -> None:
                     print(f"{row['id']} {kind:12} DECLINED  {q[:70]}")
                 continue
             tally["typed without candidate -> LLM"] += 1
+            continue
+        if not sentence_close_enough(cands[0], s.typed_min_sentence):
+            tally["typed, sentence too far -> LLM, " + ("answerable" if row["answerable"] else "unanswerable")] += 1
+            if not weak:
+                composed.append(dict(old, kind=kind, path="" if old.get("abstained") else "llm"))
+            if args.show:
+                print(f"{row['id']} {kind:12} TO-LLM    {q[:70]}")
             continue
         answer = template(cands[0].text, 1, lang)
         c = cands[0]

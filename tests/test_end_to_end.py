@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -185,7 +186,9 @@ def test_server_backend_matches_local_backend(llama_server: str, base_settings: 
 
 
 def test_pipeline_over_server_backend(llama_server: str, index_dir: Path, base_settings: Settings) -> None:
-    rag = RAG(base_settings.replace(index_dir=index_dir, llm_url=llama_server, llm_api_model="tiny"))
+    # The passages design: the LLM must write this answer (a typed date would be a template, no tokens).
+    rag = RAG(base_settings.replace(index_dir=index_dir, llm_url=llama_server, llm_api_model="tiny",
+                                    answer_mode="passages"))
     _, answer = _ask(rag, "When is the second International Migration Review Forum?")
     assert answer is not None
     assert answer.model.endswith(llama_server)
@@ -212,9 +215,12 @@ def test_prompt_lookup_decoding_copies_like_plain_decoding_on_a_long_prompt(base
     a = "".join(plain.stream_chat(messages, max_tokens=32))  # type: ignore[arg-type]
     b = "".join(lookup.stream_chat(messages, max_tokens=32, usage=usage))  # type: ignore[arg-type]
     assert usage.prompt_tokens > 512
-    # Both copy the same text of the passage for at least its first few words.
+    # Both write the same text for at least its first few words, and those words come from the passage
+    # (the 135M model may drop a clause while copying, so the words are checked, not the whole string).
     a, b = a.strip(), b.strip()
     same = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     common = a[:same].strip()
     assert a and b
-    assert len(common) >= 20 and common in passage, (a, b)
+    words = re.findall(r"\w+", common)
+    assert len(common) >= 20 and len(words) >= 3, (a, b)
+    assert all(w in passage for w in words), (a, b)

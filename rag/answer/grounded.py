@@ -47,6 +47,12 @@ def holds_fact(answer: str, fact: str) -> bool:
     return all(fold(w)[:4] in have for w in words) if words else bool(numbers(fact))
 
 
+def sentence_close_enough(c: Candidate, min_sentence: float) -> bool:
+    """The candidate's sentence alone (not its window or its shared words) is close to the question."""
+    f = c.sentence.features
+    return f is None or f.get("sentence", 0.0) >= min_sentence
+
+
 class GroundedAnswerer(Answerer):
     """``answer_mode`` "evidence": every question as above. "typed": typed questions as above, every
     other question by the passages design (``Answerer``: the LLM reads the selected passages), whose
@@ -97,6 +103,14 @@ class GroundedAnswerer(Answerer):
             yield Done(self._abstain(result, f"no {kind} in the evidence sentences", t0))
             return
         best = cands[0] if cands else None
+        if best is not None and not sentence_close_enough(best, s.typed_min_sentence):
+            # The fact sits in a sentence about something else: not a typed answer; the LLM reads the
+            # passages (and may decline) instead.
+            result.warnings.append(f"the {kind} read from the evidence is in a sentence too far from the question")
+            best = None
+            if s.answer_mode != "typed":
+                yield Done(self._abstain(result, f"no {kind} in a sentence close enough to the question", t0))
+                return
         if best is not None and s.typed_answer == "template":
             answer = self._typed(result, best, pool, number, t0, "typed answer from the evidence")
             yield Token(answer.answer)  # final: nothing after it takes it back
@@ -106,6 +120,7 @@ class GroundedAnswerer(Answerer):
             for event in super().stream(question, hits, history=history, language=language,
                                         rewritten_query=rewritten_query, timings=timings):
                 if isinstance(event, Done):
+                    event.answer.warnings[:0] = result.warnings
                     self._mark_used(event.answer, result.evidence)
                     event.answer.kind = result.kind
                     event.answer.timings["rank"] = result.timings["select"]
