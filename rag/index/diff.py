@@ -8,8 +8,9 @@ the tokens of known chunk ids, and an append-only change extends an HNSW graph i
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,9 @@ class Change:
     report: ApplyReport
 
 
+DocChange = tuple[Document, list[Chunk], bool]  # an upsert to write: document, unique chunks, stored before
+
+
 def dedupe_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
     """Chunk ids hash (source, text), so a paragraph repeated inside one document yields one id twice;
     the index keeps the first occurrence (same text, so retrieval loses nothing)."""
@@ -41,7 +45,9 @@ def dedupe_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
     return out
 
 
-def _validate(upserts: Sequence[Upsert]) -> set[str]:
+def validate(upserts: Sequence[Upsert]) -> set[str]:
+    """The sources of ``upserts``; ``ValueError`` when a document is given twice or one of its chunks
+    names another source."""
     seen: set[str] = set()
     for doc, chunks in upserts:
         if doc.source in seen:
@@ -53,6 +59,32 @@ def _validate(upserts: Sequence[Upsert]) -> set[str]:
     return seen
 
 
+def changed(upserts: Sequence[Upsert], records: Mapping[str, dict[str, Any]]) -> list[DocChange]:
+    """The upserts to write: (document, its chunks without repeats, whether it was stored before). A
+    document whose stored record has the same content hash and chunk ids is unchanged and left out."""
+    out: list[DocChange] = []
+    for doc, chunks in upserts:
+        unique = dedupe_chunks(chunks)
+        rec = records.get(doc.source)
+        if (rec is not None and rec["content_hash"] == doc.content_hash
+                and rec["chunk_ids"] == [c.id for c in unique]):
+            continue
+        out.append((doc, unique, rec is not None))
+    return out
+
+
+def embed_new(embedder: Embedder, texts: Sequence[str], *, progress: bool) -> np.ndarray:
+    """Document vectors of ``texts``, one float32 row each (none asked: no call to the embedder);
+    ``ValueError`` when the embedder returns another shape."""
+    dim = embedder.dim
+    if not texts:
+        return np.zeros((0, dim), dtype=np.float32)
+    vecs = np.asarray(embedder.embed_documents(list(texts), progress=progress), dtype=np.float32)
+    if vecs.shape != (len(texts), dim):
+        raise ValueError(f"embedder returned shape {vecs.shape}, expected ({len(texts)}, {dim})")
+    return vecs
+
+
 def plan(old: Snapshot, upserts: Sequence[Upsert], removals: Sequence[str], embedder: Embedder,
          exact_index_max: int, *, progress: bool) -> Change | None:
     """The next snapshot, or None when nothing changes (then nothing must be written).
@@ -61,16 +93,9 @@ def plan(old: Snapshot, upserts: Sequence[Upsert], removals: Sequence[str], embe
     that collide with another document's.
     """
     t0 = time.perf_counter()
-    seen = _validate(upserts)
+    seen = validate(upserts)
     removed_sources = {s for s in removals if s in old.docs and s not in seen}
-    changes: list[tuple[Document, list[Chunk], bool]] = []
-    for doc, chunks in upserts:
-        unique = dedupe_chunks(chunks)
-        rec = old.docs.get(doc.source)
-        if (rec is not None and rec["content_hash"] == doc.content_hash
-                and rec["chunk_ids"] == [c.id for c in unique]):
-            continue
-        changes.append((doc, unique, rec is not None))
+    changes = changed(upserts, old.docs)
     if not changes and not removed_sources:
         return None
 
@@ -127,14 +152,9 @@ def _vectors_for(old: Snapshot, new_chunks: Sequence[Chunk], embedder: Embedder,
     for c in new_chunks:
         if c.text not in old_row_by_text and c.text not in to_embed:
             to_embed[c.text] = len(to_embed)
-    dim = embedder.dim
-    fresh_vecs = np.zeros((0, dim), dtype=np.float32)
-    if to_embed:
-        fresh_vecs = np.asarray(embedder.embed_documents(list(to_embed), progress=progress), dtype=np.float32)
-        if fresh_vecs.shape != (len(to_embed), dim):
-            raise ValueError(f"embedder returned shape {fresh_vecs.shape}, expected ({len(to_embed)}, {dim})")
+    fresh_vecs = embed_new(embedder, list(to_embed), progress=progress)
     reused = 0
-    rows = np.zeros((len(new_chunks), dim), dtype=np.float32)
+    rows = np.zeros((len(new_chunks), embedder.dim), dtype=np.float32)
     for j, c in enumerate(new_chunks):
         if c.text in old_row_by_text:
             rows[j] = old.vectors[old_row_by_text[c.text]]

@@ -1,9 +1,9 @@
 """``MilvusStore.apply``: the same diff rules as the local store, written to Milvus row by row.
 
-Rules shared with the local store (``rag.index.store``): a document whose content hash and chunk ids
-are unchanged is skipped; a changed document's chunks are replaced as a whole; only chunk texts not
-already stored are embedded (a chunk id is a hash of source and text, so a stored id means a stored
-vector); chunk ids colliding with another document's are refused.
+Rules shared with the local store (the same functions of ``rag.index.diff``): a document whose content
+hash and chunk ids are unchanged is skipped; a changed document's chunks are replaced as a whole; only
+chunk texts not already stored are embedded (a chunk id is a hash of source and text, so a stored id
+means a stored vector); chunk ids colliding with another document's are refused.
 
 Write order (why: see ``rag.index.milvus_store``): new chunks, stale chunks deleted, document records,
 then the per-language sums and the version counter.
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.index.base import ApplyReport
+from rag.index.diff import changed, embed_new, validate
 from rag.index.lexical import tokenize
 from rag.index.milvus_connect import doc_key, keyed_row, now
 from rag.index.milvus_schema import (
@@ -31,6 +32,7 @@ from rag.index.milvus_schema import (
     TEXT_SLICE_CHARS,
     quote,
 )
+from rag.index.snapshot import doc_record
 from rag.types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -40,15 +42,11 @@ BATCH = 1000
 log = logging.getLogger(__name__)
 
 
-def _dedupe(chunks: Sequence[Chunk]) -> list[Chunk]:
-    seen: set[str] = set()
-    return [c for c in chunks if not (c.id in seen or seen.add(c.id))]  # type: ignore[func-returns-value]
-
-
 def _record(doc: Document, chunks: Sequence[Chunk], ingested_at: str) -> dict[str, Any]:
-    return {"source": doc.source, "path": doc.path, "content_hash": doc.content_hash, "title": doc.title,
-            "date": doc.date, "lang": doc.lang, "sections": [[s.start, s.end, s.lang] for s in doc.sections],
-            "chunk_ids": [c.id for c in chunks], "ingested_at": ingested_at}
+    """The local store's document record without the text (Milvus keeps the text in slices of its own)."""
+    rec = doc_record(doc, chunks, ingested_at)
+    del rec["text"]
+    return rec
 
 
 def _rows(store: MilvusStore, ids: Sequence[str], fields: list[str]) -> list[dict[str, Any]]:
@@ -67,23 +65,10 @@ def terms_text(chunk: Chunk) -> str:
 def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]]], removals: Sequence[str], *,
                progress: bool) -> ApplyReport:
     t0 = time.perf_counter()
-    seen: set[str] = set()
-    for doc, chunks in upserts:
-        if doc.source in seen:
-            raise ValueError(f"document {doc.source!r} given twice in one apply")
-        seen.add(doc.source)
-        for c in chunks:
-            if c.source != doc.source:
-                raise ValueError(f"chunk {c.id} has source {c.source!r}, document is {doc.source!r}")
+    seen = validate(upserts)
     old = store.records([*seen, *(s for s in removals if s not in seen)])
     removed = sorted(s for s in removals if s in old and s not in seen)
-    changes: list[tuple[Document, list[Chunk], bool]] = []
-    for doc, chunks in upserts:
-        unique = _dedupe(chunks)
-        rec = old.get(doc.source)
-        if rec is not None and rec["content_hash"] == doc.content_hash and rec["chunk_ids"] == [c.id for c in unique]:
-            continue
-        changes.append((doc, unique, rec is not None))
+    changes = changed(upserts, old)
     if not changes and not removed:
         return ApplyReport(seconds=time.perf_counter() - t0, index_kind=store.index_kind, generation=store.generation)
 
@@ -103,11 +88,7 @@ def plan_apply(store: MilvusStore, upserts: Sequence[tuple[Document, list[Chunk]
     for c in new_chunks:
         if c.id not in stored and c.text not in to_embed:
             to_embed[c.text] = len(to_embed)
-    fresh = np.zeros((0, dim), dtype=np.float32)
-    if to_embed:
-        fresh = np.asarray(store.embedder.embed_documents(list(to_embed), progress=progress), dtype=np.float32)
-        if fresh.shape != (len(to_embed), dim):
-            raise ValueError(f"embedder returned shape {fresh.shape}, expected ({len(to_embed)}, {dim})")
+    fresh = embed_new(store.embedder, list(to_embed), progress=progress)
     vectors = np.zeros((len(new_chunks), dim), dtype=np.float32)
     for j, c in enumerate(new_chunks):
         vectors[j] = stored[c.id]["vector"] if c.id in stored else fresh[to_embed[c.text]]
