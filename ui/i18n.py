@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from rag.present import PHRASES
+
 UI_LANGS: Final = ("en", "az", "ru")
 DEFAULT_UI_LANG: Final = "en"
 
@@ -128,22 +130,15 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "searching": {"en": "searching the documents…", "az": "sənədlərdə axtarılır…", "ru": "поиск в документах…"},
     "checking": {"en": "draft — checking sources…", "az": "qaralama — mənbələr yoxlanılır…",
                  "ru": "черновик — проверка источников…"},
-    "evidence": {"en": "Evidence", "az": "Sübut", "ru": "Подтверждение"},
     "closest": {"en": "Closest passages (click to open)", "az": "Ən yaxın parçalar (açmaq üçün klikləyin)",
                 "ru": "Ближайшие фрагменты (нажмите, чтобы открыть)"},
     "closest_note": {"en": "a passage close to the question (it does not state the answer)",
                      "az": "suala yaxın parça (cavabı demir)",
                      "ru": "фрагмент, близкий к вопросу (ответа в нём нет)"},
-    "reason_none": {
-        "en": "Nothing relevant to this question was found in the documents.",
-        "az": "Sənədlərdə bu suala aid heç nə tapılmadı.",
-        "ru": "В документах не найдено ничего, относящегося к этому вопросу.",
-    },
-    "reason_not_fact": {
-        "en": "Related passages were found, but none of them states what was asked.",
-        "az": "Əlaqəli parçalar tapıldı, lakin heç biri soruşulanı demir.",
-        "ru": "Найдены связанные фрагменты, но ни в одном из них нет того, о чём спрошено.",
-    },
+    # The evidence heading and the refusal reasons are the library's own words (rag.present), so the
+    # terminal and the web chat decline a question in the same sentence.
+    **{key: PHRASES[key] for key in ("evidence", "reason_none", "reason_not_fact")},
+    # Not rag.present's "withdrawn": the chat calls its provisional text "the draft" (see "checking").
     "withdrawn": {
         "en": "The draft was withdrawn: the passages do not support it.",
         "az": "Qaralama geri götürüldü: parçalar onu təsdiqləmir.",
