@@ -147,6 +147,14 @@ class ManagedLlamaServer:
                 self.proc.wait()
 
 
+def _may_retry(*, sent: bool, attempt: int, server_alive: bool) -> bool:
+    """Whether a failed request is sent again, once, to a restarted server. Only when no text was
+    streamed yet: a retry would show the user a second, different start of the answer. Only when the
+    server died: a live server refused the request itself (a bad request, a full context), and it
+    would refuse it again."""
+    return not sent and attempt == 1 and not server_alive
+
+
 class ServerLLM:
     """The ``LLM`` interface over a managed llama-server: restarts it if it died, retries a request
     once when the server failed before sending any text (nothing was shown to the user yet)."""
@@ -175,11 +183,13 @@ class ServerLLM:
                     yield piece
                 return
             except LLMError:
-                if sent or attempt == 2 or self.server.alive():
-                    if not self.server.alive():
-                        raise LLMError("the language model process stopped while answering; it is being "
-                                       "restarted", fix="ask again") from None
-                    raise
+                alive = self.server.alive()
+                if _may_retry(sent=sent, attempt=attempt, server_alive=alive):
+                    continue  # the next attempt's _backend() restarts the server
+                if not alive:
+                    raise LLMError("the language model process stopped while answering; it is being "
+                                   "restarted", fix="ask again") from None
+                raise
 
     def close(self) -> None:
         self.server.stop()
