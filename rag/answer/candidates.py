@@ -25,7 +25,7 @@ from rag.answer.terms import content_terms
 from rag.text.counts import Count, find_counts, render_count
 from rag.text.dates import DateValue, find_dates, render_date
 from rag.text.names import find_names, render_name
-from rag.text.translit import latin_skeleton as fold
+from rag.text.translit import latin_skeleton
 from rag.types import Hit
 
 EmbedTexts = Callable[[Sequence[str]], np.ndarray]
@@ -119,7 +119,7 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
             for n in find_names(s.text, src_lang):
                 if n.start == 0 and len(n.surface.split()) == 1 and not n.acronym:
                     continue  # the sentence's first word is capitalised anyway
-                stems = {fold(w)[:5] for w in n.base.split()}
+                stems = {latin_skeleton(w)[:5] for w in n.base.split()}
                 if stems & asked:
                     continue  # the question's own name is not its answer
                 if kind == "person" and (n.acronym or len(n.base.split()) < 2):

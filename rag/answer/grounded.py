@@ -27,7 +27,7 @@ from rag.answer.verify import CITE_RE, WORD_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
 from rag.text.sentences import sentence_window, split_sentences
-from rag.text.translit import latin_skeleton as fold
+from rag.text.translit import latin_skeleton
 from rag.types import Answer, Citation, Evidence, Hit
 
 # Kinds whose answer is unmistakable on the surface: without a candidate there is no answer.
@@ -42,9 +42,9 @@ def holds_fact(answer: str, fact: str) -> bool:
         return holds_fact(answer, alt.group(1)) or holds_fact(answer, alt.group(2))
     if numbers(fact) - numbers(text):
         return False
-    have = {fold(w)[:4] for w in WORD_RE.findall(text)}
+    have = {latin_skeleton(w)[:4] for w in WORD_RE.findall(text)}
     words = [w for w in WORD_RE.findall(fact) if len(w) >= 3]
-    return all(fold(w)[:4] in have for w in words) if words else bool(numbers(fact))
+    return all(latin_skeleton(w)[:4] in have for w in words) if words else bool(numbers(fact))
 
 
 def sentence_close_enough(c: Candidate, min_sentence: float) -> bool:

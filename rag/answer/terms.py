@@ -11,17 +11,17 @@ from __future__ import annotations
 import re
 
 from rag.index.lexical import STOPWORDS
-from rag.text.translit import latin_skeleton as fold
+from rag.text.translit import latin_skeleton
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _STEM = 5
 # Question words and fillers of the three languages that no answer sentence needs to share.
-_EXTRA = {fold(w) for w in """
+_EXTRA = {latin_skeleton(w) for w in """
     when what which who whom whose where why how many much does did take place held year date name
     когда какой какая какие каком какого кто где сколько почему зачем году дата называется
     nə niyə necə hansı harada kim kimi neçə neçənci zaman vaxt tarix adı edir olub keçirilib
     """.split()}  # noqa: SIM905
-_STOP = {fold(w) for lang in STOPWORDS.values() for w in lang} | _EXTRA
+_STOP = {latin_skeleton(w) for lang in STOPWORDS.values() for w in lang} | _EXTRA
 
 
 def content_terms(text: str) -> list[str]:
@@ -29,7 +29,7 @@ def content_terms(text: str) -> list[str]:
     out: list[str] = []
     for m in _WORD.finditer(text):
         w = m.group()
-        f = fold(w)
+        f = latin_skeleton(w)
         if w.isdigit() or (len(w) >= 4 and f not in _STOP):
             stem = f if w.isdigit() else f[:_STEM]
             if stem not in out:
@@ -44,6 +44,6 @@ def term_overlap(terms: list[str], sentence: str) -> float:
     have = set()
     for m in _WORD.finditer(sentence):
         w = m.group()
-        f = fold(w)
+        f = latin_skeleton(w)
         have.add(f if w.isdigit() else f[:_STEM])
     return sum(t in have for t in terms) / len(terms)
