@@ -447,3 +447,19 @@ def test_hnsw_above_threshold(index_dir: Path, counting: CountingEmbedder, memo:
     reopened.remove(["az.txt", "en.txt", "extra.txt"])  # 2 chunks left: below the threshold again
     assert reopened.index_kind == "flat" and len(reopened) == 2
     assert reopened.search_dense(qv, 1)[0][0].id == ru_id
+
+
+def test_index_cut_by_older_text_rules_is_refused(index_dir: Path, counting: CountingEmbedder) -> None:
+    """An index made before the cleaning / chunking rules changed holds other texts and spans: refused
+    with the rebuild command, not answered from."""
+    from rag.index.base import chunking_of
+    from rag.ingest.chunking import TEXT_RULES_VERSION
+    from rag.settings import Settings
+
+    current = chunking_of(Settings())
+    assert current["text_rules"] == TEXT_RULES_VERSION
+    IndexStore.open(index_dir, counting, {**current, "text_rules": TEXT_RULES_VERSION - 1}).apply(
+        three_docs(), progress=False)
+    with pytest.raises(IndexError_, match="chunking") as err:
+        IndexStore.open(index_dir, counting, current)
+    assert "--rebuild" in str(err.value)

@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from rag.ingest.chunking import TEXT_RULES_VERSION
 from rag.settings import Settings
 from rag.types import Chunk, Document
 
@@ -29,8 +30,10 @@ Upsert = tuple[Document, list[Chunk]]
 
 
 def chunking_of(settings: Settings) -> dict[str, int]:
-    """The chunking settings an index records; chunks cut differently must not be mixed in one index."""
-    return {"chunk_tokens": settings.chunk_tokens, "chunk_overlap_tokens": settings.chunk_overlap_tokens}
+    """The chunking settings and text-rules version an index records; chunks cut differently must not
+    be mixed in one index (nor answered from after the rules changed: their texts and spans differ)."""
+    return {"chunk_tokens": settings.chunk_tokens, "chunk_overlap_tokens": settings.chunk_overlap_tokens,
+            "text_rules": TEXT_RULES_VERSION}
 
 
 @dataclass

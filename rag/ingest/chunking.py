@@ -21,6 +21,12 @@ from collections.abc import Callable
 from rag.text.sentences import split_sentences
 from rag.types import Chunk, Document
 
+# The version of the rules that turn a file into chunks (cleaning, metadata lines, sentence splitting,
+# chunking). An index records it; one cut by other rules is refused with the rebuild command instead of
+# being served. Bump it with any change to those rules (2: titles and dates from file metadata, literal
+# markup kept as text, the rag.text sentence splitter).
+TEXT_RULES_VERSION = 2
+
 
 def chunk_document(
     doc: Document,
