@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evals.split import split_of
 from rag.errors import InputError
 from rag.index.backends import location
 from rag.settings import Settings
@@ -230,7 +231,9 @@ class PipelineAsk:
         return answer.to_dict()
 
 
-def _select(rows: list[Row], tags: str | None, limit: int | None) -> list[Row]:
+def _select(rows: list[Row], tags: str | None, limit: int | None, split: str | None = None) -> list[Row]:
+    if split:
+        rows = [r for r in rows if split_of(str(r["id"])) == split]
     if tags:
         wanted = {t.strip() for t in tags.split(",") if t.strip()}
         rows = [r for r in rows if wanted & set(r.get("tags") or [])]
@@ -294,7 +297,7 @@ def score_only(dataset: Path, predictions: Path, report_dir: Path, *, rows: Iter
 def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     """The ``rag eval`` command (flags parsed in rag.cli)."""
     dataset: Path = args.dataset
-    rows = _select(load_dataset(dataset), getattr(args, "tags", None), args.limit)
+    rows = _select(load_dataset(dataset), getattr(args, "tags", None), args.limit, getattr(args, "split", None))
     run_dir = default_run_dir(dataset)
     predictions: Path = args.predictions or run_dir / "predictions.jsonl"
     report_dir: Path = args.report or run_dir

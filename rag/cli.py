@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", type=Path, help="report directory")
     ev.add_argument("--limit", type=int)
     ev.add_argument("--tags", help="only rows with any of these comma-separated tags (e.g. cross-lingual)")
+    ev.add_argument("--split", choices=["dev", "heldout"],
+                    help="only the seed questions of this half (odd ids = dev, even = held-out; evals/split.py)")
     ev.add_argument("--compare", type=Path, help="an older report.json to diff against")
     ev.add_argument("--fresh", action="store_true", help="ignore existing predictions (no resume)")
     _common(ev)
