@@ -377,10 +377,12 @@ def test_second_user_sees_their_question_while_the_first_is_answered(browser: Br
         pg.wait_for_selector("#question textarea", timeout=60_000)
         pages.append(pg)
     first, second = pages
-    first.fill("#question textarea", SEED_QUESTION)
+    # The first user's question is written by the LLM (a typed date would be final at once, with no
+    # provisional draft to wait for); the second user's arrives while it is being written.
+    first.fill("#question textarea", OPEN_QUESTION)
     first.click("#ask")
     first.wait_for_selector('#chatbot [data-testid="bot"] .provisional', timeout=60_000)
-    second.fill("#question textarea", OPEN_QUESTION)
+    second.fill("#question textarea", SEED_QUESTION)
     t0 = time.monotonic()
     second.click("#ask")
     second.wait_for_selector('#chatbot [data-testid="user"]', timeout=10_000)
@@ -390,7 +392,7 @@ def test_second_user_sees_their_question_while_the_first_is_answered(browser: Br
     first_settled = first.locator("#chatbot .answer-final").count() > 0
     wait_text = second.locator('#chatbot [data-testid="bot"]').first.inner_text()
     _shot(second, "07_second_user_waiting.png")
-    assert "Migration Network meeting" in second.inner_text('#chatbot [data-testid="user"]')
+    assert "Migration Review Forum" in second.inner_text('#chatbot [data-testid="user"]')
     assert visible_after < 2.0, f"the second question took {visible_after:.1f}s to appear"
     # With a free LLM slot the second question starts at once; otherwise it shows its place in line.
     if not first_settled and second.locator('#chatbot .turn-wait').count():
