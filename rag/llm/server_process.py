@@ -48,9 +48,12 @@ def find_server_binary(settings: Settings) -> Path:
 
 
 def _die_with_parent() -> None:
-    """In the child before exec: get SIGTERM when the chat process dies, even by kill -9 (Linux)."""
+    """In the child before exec: get SIGKILL when the chat process dies, even by kill -9 (Linux).
+    SIGKILL, not SIGTERM: after `rag serve` was stopped, llama-server processes that had been sent
+    SIGTERM stayed alive as orphans spinning in their shutdown (seen after bench/chat_load.py and the
+    browser tests); the server holds nothing that needs a clean exit."""
     with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _free_port() -> int:
