@@ -2,14 +2,17 @@
 and the settled answer? The one-at-a-time in-process model against llama-server parallel slots, in one run.
 
 Each configuration starts a real ``rag serve`` (warm-up included, so loading is not counted), then
-``--users`` clients send one seed question each at the same instant through Gradio's own client (the
-protocol the browser speaks). Times are taken from the moment a client submits:
+``--users`` clients send one seed question each at the same instant: real Chromium pages by default
+(bench/chat_browsers.py, timed in the page), or Gradio's own Python client (``--client api``). The
+``seq`` configuration is the strictly sequential baseline: the same questions, each sent when the
+previous answer has settled. Times are taken from the moment a client submits:
 - visible: the first update that shows the user's question in their chat (the target is <= 1 s),
-- first token: the first update whose bubble holds a provisional draft,
+- first token: the first update whose bubble holds a provisional draft (or the settled answer, when an
+  answer read from the evidence by rules is shown final at once),
 - answer: the update with the settled answer.
 
 Run under the shared lock (it loads an LLM per configuration):
-    flock /tmp/rag-heavy.lock python bench/chat_load.py --users 8 --slots 0,2,4
+    flock /tmp/rag-heavy.lock python bench/chat_load.py --users 8 --slots seq,0,2
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class UserTiming:
     user: int
     question: str
     visible: float | None = None
+    ack: float | None = None  # browser client: the server's first bubble for the question
     first_token: float | None = None
     answer: float | None = None
     outcome: str = ""  # answered | declined | error: ...
@@ -151,8 +155,32 @@ def one_user(url: str, user: int, question: str, start: threading.Barrier, resul
                 result.outcome = "declined" if "refusal" in bubble else "answered"
         if result.answer is None:
             result.outcome = "error: no settled answer"
+        elif result.first_token is None:
+            result.first_token = result.answer  # nothing drafted: the settled answer is the first text
     except Exception as exc:  # a failed user is a result, not a crash of the benchmark
         result.outcome = f"error: {type(exc).__name__}: {exc}"[:200]
+
+
+def run_browser_config(url: str, qs: list[str], sequential: bool) -> tuple[list[UserTiming], float]:
+    """Real browser pages (bench/chat_browsers.py): all at once, or one after another (each user asks
+    when the previous answer has settled; times then count from the first user's click)."""
+    from chat_browsers import run_browsers
+
+    t0 = time.monotonic()
+    results = [UserTiming(i + 1, q) for i, q in enumerate(qs)]
+    groups = [[i] for i in range(len(qs))] if sequential else [list(range(len(qs)))]
+    offset = 0.0
+    for group in groups:
+        timings = run_browsers(url, [qs[i] for i in group])
+        for i, t in zip(group, timings, strict=True):
+            r = results[i]
+            for key in ("visible", "ack", "first_token", "answer"):
+                if t.get(key) is not None:
+                    setattr(r, key, round(offset + float(t[key]), 3))
+            r.outcome = ("declined" if t.get("declined") else "answered") if "answer" in t else "error: no answer"
+        if sequential:
+            offset = max(r.answer or 0.0 for r in results)
+    return results, time.monotonic() - t0
 
 
 def run_config(url: str, qs: list[str]) -> tuple[list[UserTiming], float]:
@@ -169,6 +197,7 @@ def run_config(url: str, qs: list[str]) -> tuple[list[UserTiming], float]:
 
 def summary(name: str, results: list[UserTiming], wall: float) -> dict[str, Any]:
     vis = [r.visible for r in results if r.visible is not None]
+    ack = [r.ack for r in results if r.ack is not None]
     ft = [r.first_token for r in results if r.first_token is not None]
     ans = [r.answer for r in results if r.answer is not None]
     return {
@@ -177,6 +206,7 @@ def summary(name: str, results: list[UserTiming], wall: float) -> dict[str, Any]
         "answered": sum(r.outcome in ("answered", "declined") for r in results),
         "visible_max_s": round(max(vis), 2) if vis else None,
         "visible_all_within_1s": bool(vis) and len(vis) == len(results) and max(vis) <= 1.0,
+        "server_bubble_max_s": round(max(ack), 2) if ack else None,
         "first_token_p50_s": round(percentile(ft, 50), 1) if ft else None,
         "first_token_max_s": round(max(ft), 1) if ft else None,
         "answer_p50_s": round(percentile(ans, 50), 1) if ans else None,
@@ -188,7 +218,12 @@ def summary(name: str, results: list[UserTiming], wall: float) -> dict[str, Any]
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--users", type=int, default=8)
-    ap.add_argument("--slots", default="0,2", help="comma-separated llm_slots values; 0 = in-process model")
+    ap.add_argument("--slots", default="seq,0,2",
+                    help="comma-separated configurations: llm_slots values (0 = in-process model), or 'seq' = "
+                         "in-process with the users asking one after another (the strictly sequential baseline)")
+    ap.add_argument("--client", choices=["browser", "api"], default="browser",
+                    help="browser = real Chromium pages, timed in the page (what people see); api = Gradio's "
+                         "Python client")
     ap.add_argument("--llm", default="default")
     ap.add_argument("--index", type=Path, default=Path(os.environ.get("RAG_INDEX_DIR", "/tmp/chat-load-index")),
                     help="index directory (the seeds are indexed there first if it is empty)")
@@ -199,11 +234,28 @@ def main() -> int:
     qs = questions(args.users)
     rows: list[dict[str, Any]] = []
     per_user: dict[str, list[dict[str, Any]]] = {}
-    for slots in [int(x) for x in args.slots.split(",")]:
-        name = "in-process, one at a time" if slots == 0 else f"llama-server, {slots} slots"
-        server = Server(slots, args.llm, args.index, LOGS / f"{args.name}_{slots}.log")
+    for config in args.slots.split(","):
+        sequential = config == "seq"
+        slots = 0 if sequential else int(config)
+        name = ("in-process, users one after another" if sequential else
+                f"in-process, {len(qs)} at once" if slots == 0 else f"llama-server, {slots} slots, {len(qs)} at once")
+        server = Server(slots, args.llm, args.index, LOGS / f"{args.name}_{config}.log")
         try:
-            results, wall = run_config(server.url, qs)
+            if args.client == "browser":
+                results, wall = run_browser_config(server.url, qs, sequential)
+            elif sequential:
+                results, wall = [], 0.0
+                for i, q in enumerate(qs):
+                    part, took = run_config(server.url, [q])
+                    for r in part:
+                        r.user = i + 1
+                        for key in ("visible", "first_token", "answer"):
+                            if getattr(r, key) is not None:
+                                setattr(r, key, round(wall + getattr(r, key), 3))
+                    results += part
+                    wall += took
+            else:
+                results, wall = run_config(server.url, qs)
         finally:
             server.stop()
         s = summary(name, results, wall)
@@ -213,17 +265,22 @@ def main() -> int:
         print(s, file=sys.stderr)
     info = finish_machine_info(info)
 
-    md = [f"# {args.users} concurrent chat users ({args.llm} model)", "", f"Command: `{command_line()}`", "",
-          machine_md(info), "",
+    md = [f"# {args.users} chat users ({args.llm} model, {args.client} client)", "", f"Command: `{command_line()}`",
+          "", machine_md(info), "",
+          "Times in seconds after each user pressed Ask (sequential rows: after the first user pressed it). "
+          "visible = the question in the user's chat; server bubble = the server's first state for it "
+          "(searching, place in line, draft or answer); first text = first draft token, or the settled "
+          "answer when nothing is drafted.", "",
           md_table(["configuration", "answered", "question visible (max s)", "all visible <= 1 s",
-                    "first token p50 / max (s)", "answer p50 (s)", "last answer (s)"],
+                    "server bubble (max s)", "first text p50 / max (s)", "answer p50 (s)", "last answer (s)"],
                    [[r["config"], f"{r['answered']}/{r['users']}", r["visible_max_s"], r["visible_all_within_1s"],
-                     f"{r['first_token_p50_s']} / {r['first_token_max_s']}", r["answer_p50_s"], r["last_answer_s"]]
+                     r["server_bubble_max_s"], f"{r['first_token_p50_s']} / {r['first_token_max_s']}",
+                     r["answer_p50_s"], r["last_answer_s"]]
                     for r in rows]), ""]
     for name, users in per_user.items():
         md += [f"## {name}", "", md_table(
-            ["user", "question", "visible (s)", "first token (s)", "answer (s)", "outcome"],
-            [[u["user"], u["question"][:60], u["visible"], u["first_token"], u["answer"], u["outcome"]]
+            ["user", "question", "visible (s)", "server bubble (s)", "first text (s)", "answer (s)", "outcome"],
+            [[u["user"], u["question"][:60], u["visible"], u["ack"], u["first_token"], u["answer"], u["outcome"]]
              for u in users]), ""]
     write_results(args.name, {"command": command_line(), "machine": info, "summary": rows, "users": per_user},
                   "\n".join(md))

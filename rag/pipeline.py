@@ -327,12 +327,15 @@ class RAG:
         hits = self.retriever.search(rewritten or question, self.settings.retrieve_depth)
         return rewritten, hits, time.perf_counter() - t0
 
-    def ask_stream(self, question: str, *, history: Sequence[Message] = (),
-                   language: str | None = None) -> Iterator[Event]:
+    def ask_stream(self, question: str, *, history: Sequence[Message] = (), language: str | None = None,
+                   top_k: int | None = None) -> Iterator[Event]:
+        """Tokens, then the settled answer (``Done``); a ``ModelTurn`` marks where the LLM is first
+        needed (rag.answer.answerer), which is where a shared server queues the request."""
         question = validate_question(question)
         rewritten, hits, seconds = self.retrieve(question, history)
         for event in self.answerer.stream(question, hits, history=history, language=language,
-                                          rewritten_query=rewritten, timings={"retrieve": round(seconds, 3)}):
+                                          rewritten_query=rewritten, timings={"retrieve": round(seconds, 3)},
+                                          top_k=top_k):
             if isinstance(event, Done):
                 whole_quotes(event.answer)
             yield event

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answer.answerer import Done, Event, Token
+from rag.answer.answerer import Done, Event, ModelTurn, Token
 from rag.embedding import SentenceTransformerEmbedder
 from rag.llm.base import Message, Usage
 from rag.pipeline import validate_question
@@ -180,10 +180,12 @@ class FakeReport:
 class FakeRag:
     """The slice of rag.pipeline.RAG the UI uses."""
 
-    def __init__(self, settings: Settings, error: Exception | None = None, abstain: bool = False) -> None:
+    def __init__(self, settings: Settings, error: Exception | None = None, abstain: bool = False,
+                 needs_model: bool = True) -> None:
         self.settings = settings
         self.error = error
         self.abstain = abstain
+        self.needs_model = needs_model  # False: answered from a typed fact, as the template path does
         self.asked: list[dict[str, Any]] = []
         self.ingested: list[Path] = []
         self.docs = [{"source": "000.txt", "title": "Seed <i>t</i>", "date": "2026-02-11", "lang": "az",
@@ -194,14 +196,17 @@ class FakeRag:
         return object()
 
     def ask_stream(self, question: str, *, history: Sequence[dict[str, str]] = (),
-                   language: str | None = None) -> Iterator[Event]:
+                   language: str | None = None, top_k: int | None = None) -> Iterator[Event]:
         question = validate_question(question)
-        self.asked.append({"q": question, "history": list(history), "language": language,
-                           "top_k": self.settings.top_k})
+        self.asked.append({"q": question, "history": list(history), "language": language, "top_k": top_k})
         if self.error:
             raise self.error
-        yield Token("It is on ")
-        yield Token("5-8 May [1].")
+        if self.needs_model:
+            yield ModelTurn()
+            yield Token("It is on ")
+            yield Token("5-8 May [1].")
+        else:
+            yield Token("It is on 5-8 May [1].")  # a template answer is final at once
         chunk = Chunk(id="c1", source="000.txt", text=FAKE_PASSAGE, start=0, end=len(FAKE_PASSAGE), lang="az",
                       ordinal=0, title="Seed", date="2026-02-11")
         if self.abstain:

@@ -168,18 +168,33 @@ def test_refusal_gives_reason_and_clickable_closest_passages(settings: Settings)
 
 
 def test_waiting_question_shows_at_once_with_position(settings: Settings) -> None:
-    """While another turn holds the model, a new question appears in the chat with its place in line."""
+    """While another turn holds the model, a new question appears in the chat at once, then its place in
+    line once it needs the model."""
     gate = Gate(1, first_estimate_s=30)
     h = Handlers(RagPool(FakeRag(settings)), gate)  # type: ignore[arg-type]
     busy = gate.enter()
     steps = h.ask("When is the forum?", [], new_session(), "default", 4, "auto", "az")
     chat = next(steps)[0]
-    assert chat[0]["content"] == "When is the forum?"
+    assert chat[0]["content"] == "When is the forum?" and "sənədlərdə axtarılır" in chat[-1]["content"]
+    chat = next(steps)[0]
     assert 'data-position="1"' in chat[-1]["content"] and "növbədə 1-cisiniz" in chat[-1]["content"]
     assert "30 san" in chat[-1]["content"]
+    assert gate.load() == (1, 1)
     gate.leave(busy)
     rest = list(steps)
+    assert any("model parçaları oxuyur" in s[0][-1]["content"] for s in rest)  # its turn started
     assert "answer-final" in rest[-1][0][-1]["content"] and gate.load() == (0, 0)
+
+
+def test_answer_that_needs_no_model_does_not_queue(settings: Settings) -> None:
+    """A typed answer read by rules is settled while another user holds the model."""
+    gate = Gate(1, first_estimate_s=30)
+    h = Handlers(RagPool(FakeRag(settings, needs_model=False)), gate)  # type: ignore[arg-type]
+    busy = gate.enter()
+    steps = list(h.ask("When is the forum?", [], new_session(), "default", 4, "auto", "en"))
+    assert not any("data-position" in s[0][-1]["content"] for s in steps)
+    assert "answer-final" in steps[-1][0][-1]["content"] and gate.load() == (1, 0)
+    gate.leave(busy)
 
 
 def test_failed_upload_is_not_reported_as_indexed_and_its_copy_is_removed(settings: Settings,

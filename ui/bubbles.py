@@ -24,10 +24,11 @@ def render_waiting(position: int, seconds: float, lang: str) -> str:
             f'{esc(t("queue_wait", lang, n=position, s=max(1, round(seconds))))}</div>')
 
 
-def render_searching(lang: str) -> str:
-    """The question's turn has started: retrieval and the model's first tokens are on the way."""
+def render_searching(lang: str, *, model: bool = False) -> str:
+    """Retrieval is running (``model`` False), or the model's turn has started and its first tokens
+    are on the way (True)."""
     return (f'<div class="provisional"><div class="checking"><span class="spinner"></span> '
-            f'{esc(t("searching", lang))}</div></div>')
+            f'{esc(t("writing" if model else "searching", lang))}</div></div>')
 
 
 def render_provisional(text: str, lang: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.answer.answerer import Done, Token
+from rag.answer.answerer import Done, ModelTurn, Token
 from rag.errors import RagError
 from rag.llm.base import Message
 from rag.pipeline import validate_question
@@ -26,7 +26,7 @@ from ui.bubbles import render_provisional, render_refusal, render_searching, ren
 from ui.gradio_i18n import CANCELLED
 from ui.i18n import t
 from ui.models import RagPool
-from ui.queue import Gate
+from ui.queue import Gate, Ticket
 from ui.render import (
     CitationView,
     citation_views,
@@ -98,36 +98,41 @@ class Handlers:
         turn = len(session["cites"])
         if chat and chat[-1].get("role") == "user" and message_text(chat[-1]) == esc_block(q):
             chat = chat[:-1]  # the browser already showed the question (ui.app.ECHO_JS); it is re-added here
-        chat += [{"role": "user", "content": esc_block(q)}, {"role": "assistant", "content": ""}]
-        ticket = self.gate.enter()
-        try:
-            shown = None
-            while not self.gate.wait(ticket, 0.0 if shown is None else WAIT_POLL_S):
-                waiting = (self.gate.position(ticket), round(self.gate.estimate_s(ticket)))
-                if waiting != shown:
-                    shown = waiting
-                    chat[-1] = {"role": "assistant", "content": render_waiting(*waiting, ui_lang)}
-                    yield list(chat), "", session, "", gr.skip()
-            chat[-1] = {"role": "assistant", "content": render_searching(ui_lang)}
-            yield list(chat), "", session, "", gr.skip()
-            yield from self._answer(q, chat, session, turn, model, top_k, answer_lang, ui_lang)
-        finally:
-            self.gate.leave(ticket)
+        # The question and a "searching" bubble at once: retrieval and a typed answer read by rules run
+        # beside other users' answers; only a turn of the shared model is queued (see _wait_for_model).
+        chat += [{"role": "user", "content": esc_block(q)},
+                 {"role": "assistant", "content": render_searching(ui_lang)}]
+        yield list(chat), "", session, "", gr.skip()
+        yield from self._answer(q, chat, session, turn, model, top_k, answer_lang, ui_lang)
+
+    def _wait_for_model(self, ticket: Ticket, chat: ChatMessages, session: Session,
+                        ui_lang: str) -> Iterator[tuple[Any, ...]]:
+        """Wait in line for the model, showing the place and a rough wait whenever they change."""
+        shown = None
+        while not self.gate.wait(ticket, 0.0 if shown is None else WAIT_POLL_S):
+            waiting = (self.gate.position(ticket), round(self.gate.estimate_s(ticket)))
+            if waiting != shown:
+                shown = waiting
+                chat[-1] = {"role": "assistant", "content": render_waiting(*waiting, ui_lang)}
+                yield list(chat), "", session, "", gr.skip()
+        chat[-1] = {"role": "assistant", "content": render_searching(ui_lang, model=True)}
+        yield list(chat), "", session, "", gr.skip()
 
     def _answer(self, q: str, chat: ChatMessages, session: Session, turn: int, model: str, top_k: float,
                 answer_lang: str, ui_lang: str) -> Iterator[tuple[Any, ...]]:
         answer: Answer | None = None
         text = ""
+        ticket: Ticket | None = None
         try:
             rag = self.pool.get(model)
-            # One request at a time uses the model (concurrency limit 1), so per-request settings can
-            # be set on the shared object without another user seeing them mid-answer.
-            rag.settings.top_k = max(1, int(top_k))
             language = None if answer_lang in ("", "auto") else answer_lang
             history: list[Message] = list(session["history"])
             last = 0.0
-            for event in rag.ask_stream(q, history=history, language=language):
-                if isinstance(event, Token):
+            for event in rag.ask_stream(q, history=history, language=language, top_k=max(1, int(top_k))):
+                if isinstance(event, ModelTurn) and ticket is None:
+                    ticket = self.gate.enter()
+                    yield from self._wait_for_model(ticket, chat, session, ui_lang)
+                elif isinstance(event, Token):
                     text += event.text
                     now = time.monotonic()
                     if now - last >= STREAM_EVERY_S:  # each yield re-sends the chat; a few per second is enough
@@ -143,6 +148,9 @@ class Handlers:
             # Drop the half-made turn and give the question back, so retrying is one click.
             yield chat[:-2], q, session, error_html(exc, ui_lang), gr.skip()
             return
+        finally:
+            if ticket is not None:  # the model is free for the next in line as soon as the text is written
+                self.gate.leave(ticket)
 
         reason = abstain_reason(answer)
         views = closest_views(answer) if reason else citation_views(answer)
@@ -158,7 +166,7 @@ class Handlers:
         else:
             content = render_settled(answer.answer, turn, views, ui_lang)
         chat[-1] = {"role": "assistant", "content": content}
-        passages = render_passages(passage_views(answer, rag.settings.top_k), answer.rewritten_query, ui_lang,
+        passages = render_passages(passage_views(answer, max(1, int(top_k))), answer.rewritten_query, ui_lang,
                                    timings=answer.timings, model=answer.model, warnings=answer.warnings)
         yield chat, "", session, "", passages
 

@@ -128,6 +128,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "ru": "Ожидание модели: вы {n}-й в очереди, примерно {s} с.",
     },
     "searching": {"en": "searching the documents…", "az": "sənədlərdə axtarılır…", "ru": "поиск в документах…"},
+    "writing": {"en": "the model is reading the passages…", "az": "model parçaları oxuyur…",
+                "ru": "модель читает фрагменты…"},
     "checking": {"en": "draft — checking sources…", "az": "qaralama — mənbələr yoxlanılır…",
                  "ru": "черновик — проверка источников…"},
     "closest": {"en": "Closest passages (click to open)", "az": "Ən yaxın parçalar (açmaq üçün klikləyin)",

@@ -2,8 +2,10 @@
 
 Gradio's own queue keeps a waiting request out of the handler entirely, so a waiting user's question
 does not even appear in their chat, and the only sign of life is Gradio's English "queue: 5/5" text.
-Instead every question enters its handler at once (the question is shown immediately) and waits here
-for one of ``slots`` model turns, reading its position and an estimate to show in the user's language.
+Instead every question enters its handler at once (the question is shown immediately), is retrieved and
+ranked beside the others, and waits here only when its answer needs the model (the pipeline's
+``ModelTurn`` event), for one of ``slots`` model turns, reading its position and an estimate to show in
+the user's language. An answer read from the evidence by rules never waits.
 ``slots`` is 1 for the in-process model (two generations would halve each other's speed) and the
 number of parallel slots when the LLM is a server that batches them.
 """

@@ -33,7 +33,16 @@ class Done:
     answer: Answer
 
 
-Event = Token | Done
+@dataclass
+class ModelTurn:
+    """Sent just before the LLM is first called: from here on the answer needs the model.
+
+    Everything before it (retrieval, sentence ranking, a typed answer read by rules) runs beside other
+    answers; a server that shares one model among users waits for a model turn only here, so an answer
+    that needs no model never queues behind one that does."""
+
+
+Event = Token | Done | ModelTurn
 
 
 def select_context(hits: Sequence[Hit], top_k: int) -> list[tuple[Hit, str]]:
@@ -69,8 +78,12 @@ class Answerer:
         language: str | None = None,
         rewritten_query: str | None = None,
         timings: dict[str, float] | None = None,
+        top_k: int | None = None,
     ) -> Iterator[Event]:
+        """``top_k``: passages the model reads (default ``settings.top_k``), per call so that users
+        asking at the same time with different settings do not see each other's."""
         t0 = time.perf_counter()
+        k = max(1, top_k or self.settings.top_k)
         lang = question_language(question, language or self.settings.answer_language)
         result = Answer(question=question, answer="", language=lang, rewritten_query=rewritten_query,
                         passages=list(hits), timings=dict(timings or {}), model=self.llm.name)
@@ -80,9 +93,9 @@ class Answerer:
             return
         t_sel = time.perf_counter()
         if self.selector is not None:
-            context = self.selector(rewritten_query or question, hits[: self.settings.top_k])
+            context = self.selector(rewritten_query or question, hits[:k])
         else:
-            context = select_context(hits, self.settings.top_k)
+            context = select_context(hits, k)
         result.timings["select"] = round(time.perf_counter() - t_sel, 3)
         if not context:
             yield Done(self._abstain(result, "retrieval found no passage strong enough", t0))
@@ -93,6 +106,7 @@ class Answerer:
                                   repeat_question=self.repeat_question)
         usage = Usage()
         text, shown, first = "", 0, None
+        yield ModelTurn()
         deadline = t0 + self.settings.timeout_s
         for piece in self.llm.stream_chat(messages, max_tokens=self.settings.max_answer_tokens,
                                           stop=STOP, usage=usage):

@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 
-from rag.answer.answerer import Answerer, Done, Event, Selector, Token
+from rag.answer.answerer import Answerer, Done, Event, ModelTurn, Selector, Token
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind
 from rag.answer.compose import template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
@@ -69,7 +69,7 @@ class GroundedAnswerer(Answerer):
 
     def stream(self, question: str, hits: Sequence[Hit], *, history: Sequence[Message] = (),
                language: str | None = None, rewritten_query: str | None = None,
-               timings: dict[str, float] | None = None) -> Iterator[Event]:
+               timings: dict[str, float] | None = None, top_k: int | None = None) -> Iterator[Event]:
         t0 = time.perf_counter()
         s = self.settings
         lang = question_language(question, language or s.answer_language)
@@ -118,7 +118,7 @@ class GroundedAnswerer(Answerer):
             return
         if best is None and s.answer_mode == "typed":
             for event in super().stream(question, hits, history=history, language=language,
-                                        rewritten_query=rewritten_query, timings=timings):
+                                        rewritten_query=rewritten_query, timings=timings, top_k=top_k):
                 if isinstance(event, Done):
                     event.answer.warnings[:0] = result.warnings
                     self._mark_used(event.answer, result.evidence)
@@ -132,6 +132,7 @@ class GroundedAnswerer(Answerer):
                                   fact_n=number[best.sentence.hit] if best else None, history=history)
         text = ""
         usage = Usage()
+        yield ModelTurn()
         for piece in self._generate(messages, result, usage, t0):
             if isinstance(piece, str):
                 text = piece
