@@ -175,8 +175,8 @@ def run_browser_config(url: str, qs: list[str], sequential: bool) -> tuple[list[
         for i, t in zip(group, timings, strict=True):
             r = results[i]
             for key in ("visible", "ack", "first_token", "answer"):
-                if t.get(key) is not None:
-                    setattr(r, key, round(offset + float(t[key]), 3))
+                if t.get(key) is not None:  # seeing one's own question counts from one's own click
+                    setattr(r, key, round((0.0 if key in ("visible", "ack") else offset) + float(t[key]), 3))
             r.outcome = ("declined" if t.get("declined") else "answered") if "answer" in t else "error: no answer"
         if sequential:
             offset = max(r.answer or 0.0 for r in results)
@@ -249,7 +249,7 @@ def main() -> int:
                     part, took = run_config(server.url, [q])
                     for r in part:
                         r.user = i + 1
-                        for key in ("visible", "first_token", "answer"):
+                        for key in ("first_token", "answer"):
                             if getattr(r, key) is not None:
                                 setattr(r, key, round(wall + getattr(r, key), 3))
                     results += part
@@ -267,7 +267,8 @@ def main() -> int:
 
     md = [f"# {args.users} chat users ({args.llm} model, {args.client} client)", "", f"Command: `{command_line()}`",
           "", machine_md(info), "",
-          "Times in seconds after each user pressed Ask (sequential rows: after the first user pressed it). "
+          "Times in seconds after each user pressed Ask (sequential rows: first text and answer count from the "
+          "first user's click, as if all eight had asked at once and been served one after another). "
           "visible = the question in the user's chat; server bubble = the server's first state for it "
           "(searching, place in line, draft or answer); first text = first draft token, or the settled "
           "answer when nothing is drafted.", "",

@@ -168,12 +168,18 @@ class RAG:
         return load_llm(self.settings, slots=self.llm_slots)
 
     @cached_property
+    def sentence_vectors(self) -> VectorCache:
+        """Passage sentences' vectors, shared by the context selector and the evidence ranker (both split
+        the same chunks into the same sentences): each sentence is embedded once, not once per stage."""
+        return VectorCache(self.embedder.embed_documents, max_items=20_000)
+
+    @cached_property
     def answerer(self) -> Answerer:
         selector = None
         if self.settings.context_tokens > 0:
             e = self.embedder
             selector = SentenceWindowSelector(
-                e.embed_queries, e.embed_documents, e.count_tokens, budget_tokens=self.settings.context_tokens,
+                e.embed_queries, self.sentence_vectors, e.count_tokens, budget_tokens=self.settings.context_tokens,
                 language_offsets=lambda q: self.store.language_offsets(q),
                 centering=self.settings.language_centering,
                 window_weight=self.settings.window_weight, rank_prior=self.settings.context_rank_prior)
@@ -188,7 +194,7 @@ class RAG:
         s, e = self.settings, self.embedder
         weights = Weights(s.evidence_sentence_weight, s.evidence_window_weight, s.evidence_retrieval_weight,
                           s.evidence_typed_weight, s.evidence_terms_weight)
-        ranker = EvidenceRanker(e.embed_queries, e.embed_documents, weights,
+        ranker = EvidenceRanker(e.embed_queries, self.sentence_vectors, weights,
                                 language_offsets=lambda q: self.store.language_offsets(q),
                                 centering=s.language_centering)
         return GroundedAnswerer(self.llm, s, ranker, similarity=e.similarity, embed_docs=ranker.embed_docs,

@@ -169,3 +169,21 @@ def test_written_answer_with_an_invented_year_falls_back_to_the_template(grounde
 def test_holds_fact() -> None:
     assert holds_fact("Форум пройдёт 5–8 мая [1].", "5–8 мая")
     assert not holds_fact("Форум пройдёт в декабре [1].", "5–8 мая")
+
+
+def test_unsupported_answer_gives_the_evidence_sentence_in_the_askers_language(grounded) -> None:  # type: ignore[no-untyped-def]
+    # The 1.5B model's way with an Azerbaijani question: it repeats the question, which answers nothing.
+    question = "Almatı Prosesi hansı dövlətləri və təşkilatları özündə birləşdirir?"
+    echo = "Almatı Prosesi hansı dövlətləri və təşkilatları özündə birləşdirir [1]."
+    answerer, _ = grounded(echo, answer_mode="typed", quote_min_sentence=0.0)
+    a = answerer.answer(question, [_hit(AZ_COUNT, "az")])
+    assert not a.abstained and a.path == "quote", a.warnings
+    assert a.answer == f"Sənədlərdə deyilir: “{AZ_COUNT.rstrip('.')}” [1]."
+    assert a.citations[0].quote == AZ_COUNT and a.evidence[0].used
+    # The same sentence does not answer an English asker (they could not read it): declined as before.
+    answerer, _ = grounded("The Almaty Process unites [1].", answer_mode="typed", quote_min_sentence=0.0)
+    a = answerer.answer("Which states and organisations does the Almaty Process unite?", [_hit(AZ_COUNT, "az")])
+    assert a.abstained
+    # Nor is a sentence quoted whose own closeness to the question is under the bar.
+    answerer, _ = grounded(echo, answer_mode="typed", quote_min_sentence=0.99)
+    assert answerer.answer(question, [_hit(AZ_COUNT, "az")]).abstained

@@ -22,6 +22,10 @@ from rag.types import Answer, Hit
 
 Selector = Callable[[str, Sequence[Hit]], list[tuple[Hit, str]]]
 
+# Why an answer the model did write was declined (its words did not hold up against the passages),
+# as opposed to the model itself finding no answer.
+UNSUPPORTED = "no citation in the answer is supported by its passage"
+
 
 @dataclass
 class Token:
@@ -146,7 +150,7 @@ class Answerer:
         result.warnings.extend(checked.dropped)
         if not checked.citations:
             result.warnings.append(f"model answer without supported citation: {raw[:200]}")
-            return self._abstain(result, "no citation in the answer is supported by its passage", t0)
+            return self._abstain(result, UNSUPPORTED, t0)
         missing = answers_type(result.question, checked.answer)
         if missing is not None:
             # "When ...?" answered without any date is not an answer, however well its sentence is cited.

@@ -28,6 +28,19 @@ def template(fact: str, n: int, lang: str) -> str:
     return f"{body[:1].upper()}{body[1:]} [{n}]." if body[:1].isalpha() and lang != "az" else f"{body} [{n}]."
 
 
+# "The documents say: “…” [1]." — an evidence sentence given as the answer, in the asker's language.
+QUOTE_LEAD = {"en": ("The documents say: “", "”"), "ru": ("В документах сказано: «", "»"),
+              "az": ("Sənədlərdə deyilir: “", "”")}
+
+
+def quoted(sentence: str, n: int, lang: str) -> str:
+    """The evidence sentence itself as the answer, cited; for when it is in the asker's language and the
+    model's own sentence did not hold up (see ``GroundedAnswerer``)."""
+    lead, close = QUOTE_LEAD.get(lang, QUOTE_LEAD["en"])
+    body = " ".join(sentence.split()).rstrip(" .")
+    return f"{lead}{body}{close} [{n}]."
+
+
 def write_messages(question: str, lang: str, evidence: Sequence[tuple[int, str, str]],
                    fact: str | None = None, fact_n: int | None = None,
                    history: Sequence[Message] = ()) -> list[Message]:

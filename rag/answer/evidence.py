@@ -75,7 +75,7 @@ class EvidenceRanker:
         self.language_offsets = language_offsets
         self.centering = centering
         # The same passages come back question after question: their sentence vectors are reused.
-        self._embed = VectorCache(embed_docs, max_items=20_000)
+        self._embed = embed_docs if isinstance(embed_docs, VectorCache) else VectorCache(embed_docs, max_items=20_000)
 
     def embed_docs(self, texts: Sequence[str]) -> np.ndarray:
         """Document vectors through the ranker's cache (candidate nouns reuse it)."""
@@ -102,7 +102,9 @@ class EvidenceRanker:
             return []
         q = self.embed_query([query])[0]
         sent = self._embed([x.text for x in items]) @ q
-        win = self._embed(windows) @ q
+        # Windows are ~3x the text of their sentences: embedded only when their weight counts (a bench
+        # that tries weights builds the ranker with a non-zero window weight).
+        win = self._embed(windows) @ q if self.weights.window else np.zeros(len(items), dtype=np.float32)
         offsets = self.language_offsets(q) if self.language_offsets and self.centering > 0 else {}
         kind = expected_type(question)
         terms = content_terms(query)

@@ -17,9 +17,9 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 
-from rag.answer.answerer import Answerer, Done, Event, ModelTurn, Selector, Token
+from rag.answer.answerer import UNSUPPORTED, Answerer, Done, Event, ModelTurn, Selector, Token
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind
-from rag.answer.compose import template, write_messages
+from rag.answer.compose import quoted, template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
@@ -49,8 +49,24 @@ def holds_fact(answer: str, fact: str) -> bool:
 
 def sentence_close_enough(c: Candidate, min_sentence: float) -> bool:
     """The candidate's sentence alone (not its window or its shared words) is close to the question."""
-    f = c.sentence.features
-    return f is None or f.get("sentence", 0.0) >= min_sentence
+    return sentence_score(c.sentence) >= min_sentence
+
+
+def sentence_score(x: Sentence) -> float:
+    """The ranker's centred question-sentence cosine of the sentence alone (1.0 when not computed)."""
+    return 1.0 if x.features is None else x.features.get("sentence", 0.0)
+
+
+def may_quote(answer: Answer, best: Sentence, src_lang: str, min_sentence: float) -> bool:
+    """Give the best evidence sentence itself instead of declining: the model wrote an answer that did
+    not hold up (not "no answer"), the question is open (what, which, why, who, where: a quoted
+    sentence is no answer to *when*, *how many* or *yes or no?*, which ask for a value), the sentence is
+    in the asker's language (so the quote is an answer they can read) and, by itself, close to the
+    question."""
+    declined_for = [w for w in answer.warnings if w.startswith("abstained: ")]
+    return (answer.abstained and bool(declined_for) and declined_for[-1] == f"abstained: {UNSUPPORTED}"
+            and answer.kind not in (*_STRICT, "yesno") and src_lang == answer.language
+            and sentence_score(best) >= min_sentence)
 
 
 class GroundedAnswerer(Answerer):
@@ -125,6 +141,7 @@ class GroundedAnswerer(Answerer):
                     event.answer.kind = result.kind
                     event.answer.timings["rank"] = result.timings["select"]
                     event.answer.path = "" if event.answer.abstained else "llm"
+                    self._quote_if_declined(event.answer, top[0], pool, t0)
                 yield event
             return
         evidence = [(number[x.hit], pool[x.hit].chunk.lang, self._window(x, pool)) for x in top]
@@ -150,7 +167,26 @@ class GroundedAnswerer(Answerer):
                 result.warnings.append(f"model answer does not carry the {kind} read from the evidence: {raw[:200]}")
                 yield Done(self._typed(result, best, pool, number, t0, "typed answer from the evidence"))
             return
-        yield Done(self._finish(result, raw, given, t0))
+        yield Done(self._quote_if_declined(self._finish(result, raw, given, t0), top[0], pool, t0))
+
+    def _quote_if_declined(self, answer: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
+        """The best evidence sentence, quoted and cited, when ``may_quote`` allows; else ``answer`` as is."""
+        ch = pool[best.hit].chunk
+        if not may_quote(answer, best, ch.lang, self.settings.quote_min_sentence):
+            return answer
+        answer.warnings.append("the model's answer did not hold up; the evidence sentence is quoted instead")
+        answer.answer, answer.abstained, answer.verified, answer.path = (
+            quoted(best.text, 1, answer.language), False, True, "quote")
+        answer.citations = [Citation(n=1, source=ch.source, chunk_id=ch.id, text=ch.text,
+                                     start=ch.start + best.start, end=ch.start + best.end, quote=best.text.strip(),
+                                     verified=True, support=round(min(1.0, max(0.0, best.score)), 3))]
+        for e in answer.evidence:
+            e.used = e.chunk_id == ch.id and e.start == ch.start + best.start
+            if e.used:
+                e.n = 1
+        answer.timings["answer"] = round(time.perf_counter() - t0, 3)
+        answer.timings["total"] = round(answer.timings.get("retrieve", 0.0) + answer.timings["answer"], 3)
+        return answer
 
     def _generate(self, messages: list[Message], result: Answer, usage: Usage, t0: float) -> Iterator[Token | str]:
         """Stream the LLM's tokens (holding back a leading NONE); the last item is the whole text."""
