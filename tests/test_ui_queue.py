@@ -38,3 +38,13 @@ def test_wait_blocks_until_the_turn_starts() -> None:
     gate.leave(second)
     t.join(5)
     assert with_turn == [True] and gate.load() == (0, 0)
+
+
+def test_a_model_turn_yields_to_work_before_the_model() -> None:
+    gate = Gate(1)
+    assert gate.yield_to_prep(1.0) < 0.05  # nobody is retrieving: no wait
+    gate.prep_begin()
+    assert 0.1 <= gate.yield_to_prep(0.1) < 0.5  # bounded: a running answer is never starved
+    threading.Timer(0.2, gate.prep_end).start()
+    waited = gate.yield_to_prep(5.0)
+    assert 0.15 <= waited < 2.0  # resumes as soon as the retrieval is done

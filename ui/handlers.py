@@ -123,15 +123,24 @@ class Handlers:
         answer: Answer | None = None
         text = ""
         ticket: Ticket | None = None
+        prepping = False
         try:
             rag = self.pool.get(model)
             language = None if answer_lang in ("", "auto") else answer_lang
             history: list[Message] = list(session["history"])
             last = 0.0
+            self.gate.prep_begin()
+            prepping = True
             for event in rag.ask_stream(q, history=history, language=language, top_k=max(1, int(top_k))):
+                if prepping and isinstance(event, (ModelTurn, Done)):
+                    self.gate.prep_end()
+                    prepping = False
+                if ticket is not None:
+                    self.gate.yield_to_prep()  # between tokens: others' retrieval goes first
                 if isinstance(event, ModelTurn) and ticket is None:
                     ticket = self.gate.enter()
                     yield from self._wait_for_model(ticket, chat, session, ui_lang)
+                    self.gate.yield_to_prep()
                 elif isinstance(event, Token):
                     text += event.text
                     now = time.monotonic()
@@ -149,6 +158,8 @@ class Handlers:
             yield chat[:-2], q, session, error_html(exc, ui_lang), gr.skip()
             return
         finally:
+            if prepping:
+                self.gate.prep_end()
             if ticket is not None:  # the model is free for the next in line as soon as the text is written
                 self.gate.leave(ticket)
 

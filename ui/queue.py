@@ -8,6 +8,12 @@ ranked beside the others, and waits here only when its answer needs the model (t
 the user's language. An answer read from the evidence by rules never waits.
 ``slots`` is 1 for the in-process model (two generations would halve each other's speed) and the
 number of parallel slots when the LLM is a server that batches them.
+
+The work before the model (retrieval, sentence ranking: a second or so each) goes first: while any of
+it runs, a model turn does not start and a running one pauses between tokens (``yield_to_prep``). On 2
+cores the embedder and llama.cpp running at once slow each other down by more than they gain
+(bench/results/chat_load.md: eight users at once finished after 142 s that way, against 98 s served
+one after another), and an answer read by rules should not wait behind a model writing another.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class Gate:
         self._running: list[Ticket] = []
         self._mean = first_estimate_s  # running mean of one turn's duration, for estimates
         self._smoothing = smoothing
+        self._prep = 0  # requests doing their work before the model
 
     def enter(self) -> Ticket:
         with self._cond:
@@ -89,6 +96,25 @@ class Gate:
             elif ticket in self._waiting:
                 self._waiting.remove(ticket)
             self._start_ready()
+
+    def prep_begin(self) -> None:
+        """A request starts its work before the model (retrieval, ranking)."""
+        with self._cond:
+            self._prep += 1
+
+    def prep_end(self) -> None:
+        with self._cond:
+            self._prep = max(0, self._prep - 1)
+            self._cond.notify_all()
+
+    def yield_to_prep(self, max_wait_s: float = 30.0) -> float:
+        """Called by a model turn before it starts and between its tokens: wait while any request is
+        doing its work before the model (at most ``max_wait_s``, so a steady stream of arrivals cannot
+        starve a running answer). Returns the seconds waited."""
+        t0 = time.monotonic()
+        with self._cond:
+            self._cond.wait_for(lambda: self._prep == 0, timeout=max_wait_s)
+        return time.monotonic() - t0
 
     @contextmanager
     def turn(self) -> Iterator[Ticket]:

@@ -111,7 +111,8 @@ class Answerer:
         usage = Usage()
         text, shown, first = "", 0, None
         yield ModelTurn()
-        deadline = t0 + self.settings.timeout_s
+        # From the model's turn, not from t0: a shared server may have kept this request waiting in line.
+        deadline = time.perf_counter() + self.settings.timeout_s
         for piece in self.llm.stream_chat(messages, max_tokens=self.settings.max_answer_tokens,
                                           stop=STOP, usage=usage):
             text += piece

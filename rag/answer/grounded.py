@@ -191,7 +191,7 @@ class GroundedAnswerer(Answerer):
     def _generate(self, messages: list[Message], result: Answer, usage: Usage, t0: float) -> Iterator[Token | str]:
         """Stream the LLM's tokens (holding back a leading NONE); the last item is the whole text."""
         text, shown, first = "", 0, None
-        deadline = t0 + self.settings.timeout_s
+        deadline = time.perf_counter() + self.settings.timeout_s  # from the model's turn (see Answerer)
         for piece in self.llm.stream_chat(messages, max_tokens=self.settings.max_answer_tokens, stop=STOP,
                                           usage=usage):
             text += piece
