@@ -241,23 +241,11 @@ class RAG:
             log.warning(report.summary())
 
     def warm_up(self) -> dict[str, float]:
-        """Load and run the embedder, the index and the LLM once (seconds per step), so the first
-        person to ask does not wait for model loading: ``rag serve`` calls this before it listens."""
-        took: dict[str, float] = {}
-        t0 = time.perf_counter()
-        self.embedder.embed_queries(["warm-up"])
-        took["embedder"] = round(time.perf_counter() - t0, 3)
-        t0 = time.perf_counter()
-        _, hits, _ = self.retrieve("warm-up question")
-        selector = self.answerer.selector
-        if selector is not None and hits:
-            selector("warm-up question", hits[: self.settings.top_k])
-        took["index"] = round(time.perf_counter() - t0, 3)
-        t0 = time.perf_counter()
-        for _ in self.llm.stream_chat([{"role": "user", "content": "Hi"}], max_tokens=1):
-            pass
-        took["llm"] = round(time.perf_counter() - t0, 3)
-        return took
+        """Load and run every model once, so the first person to ask does not wait for loading:
+        ``rag serve`` calls this before it listens (rag.warmup)."""
+        from rag.warmup import warm_up
+
+        return warm_up(self)
 
     def ingest(self, paths: Sequence[Path], *, sync: bool = False, rebuild: bool = False,
                progress: bool = True) -> IngestReport:

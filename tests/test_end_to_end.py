@@ -224,3 +224,26 @@ def test_prompt_lookup_decoding_copies_like_plain_decoding_on_a_long_prompt(base
     words = re.findall(r"\w+", common)
     assert len(common) >= 20 and len(words) >= 3, (a, b)
     assert all(w in passage for w in words), (a, b)
+
+
+def test_warmed_sentences_leave_nothing_to_embed_when_a_question_comes(rag: RAG) -> None:
+    """`rag serve`'s warm-up embeds the indexed sentences, so ranking the first question's passages (the
+    evidence ranker and the context selector) embeds nothing: the first asker waits no longer than later
+    ones."""
+    from rag.warmup import warm_sentences
+
+    assert warm_sentences(rag, 10_000) > 50  # the seeds: 57 chunks, ~90 distinct sentences
+    q = "Когда пройдёт второй Международный форум по обзору миграции?"
+    _, hits, _ = rag.retrieve(q)
+    answerer = rag.answerer
+    embed = rag.sentence_vectors.embed
+
+    def refuse(texts: object) -> object:
+        raise AssertionError(f"embedded after the warm-up: {texts}")
+
+    rag.sentence_vectors.embed = refuse  # type: ignore[assignment]
+    try:
+        ranked = answerer.ranker.rank(q, q, hits[: rag.settings.evidence_hits])  # type: ignore[attr-defined]
+        assert ranked and answerer.selector is not None and answerer.selector(q, hits[: rag.settings.top_k])
+    finally:
+        rag.sentence_vectors.embed = embed  # type: ignore[method-assign]
