@@ -7,8 +7,9 @@ wall-clock instant (a timer set in each page), and a MutationObserver in the pag
 - the server's first bubble for it shows: searching, a place in line, a draft or the answer (``ack``),
 - the first draft text, or the settled answer when nothing is drafted (``first_token``),
 - the settled answer (``answer``),
-each in seconds after the click. Nothing is read through Gradio's client, whose own round trip (~0.6 s
-on an idle 2-core machine, measured with a one-line echo app) is not what a person waits for.
+each in seconds after the click. Nothing is read through Gradio's client, whose own round trip (0.6 s for
+one user and 0.9-1.0 s for eight on a one-line echo app, measured while the 2 cores were busy building
+llama.cpp) is not what a person waits for.
 """
 
 from __future__ import annotations
