@@ -38,6 +38,11 @@ class VectorCache:
     2 cores each embedding call costs ~0.1 s or more.
     """
 
+    @classmethod
+    def around(cls, embed: Callable[[Sequence[str]], np.ndarray], max_items: int = 20_000) -> VectorCache:
+        """``embed`` itself when it is already a cache (one shared by several stages), else a new cache."""
+        return embed if isinstance(embed, VectorCache) else cls(embed, max_items)
+
     def __init__(self, embed: Callable[[Sequence[str]], np.ndarray], max_items: int) -> None:
         self.embed = embed
         self.max_items = max_items

@@ -68,9 +68,10 @@ class Settings:
     # `rag serve`: run the LLM as a managed llama-server child with this many parallel slots (a model
     # fault cannot take the chat down); 0 = in-process llama.cpp, one answer at a time.
     llm_slots: int = 2
-    # `rag serve` warm-up embeds up to this many indexed sentences (RAG.warm_up), so the first question
-    # ranks its passages as fast as later ones; 0 = none. ~40 sentences/s on 2 cores: 3,000 adds at most
-    # ~75 s to the start (the seeds have ~600).
+    # `rag serve` warm-up embeds up to this many indexed sentences (rag/warmup.py), so the first question
+    # ranks its passages as fast as later ones; 0 = none. Measured: the seeds' 88 distinct sentences (long
+    # news sentences) took 18.6 s on 2 cores, ~5 sentences/s, so a collection that reaches the cap would
+    # add minutes to the start.
     warm_sentences: int = 3_000
     llm_server_bin: str = ""  # llama-server binary; empty = the one .ci/setup installs in the venv
 

@@ -11,9 +11,10 @@ number of parallel slots when the LLM is a server that batches them.
 
 The work before the model (retrieval, sentence ranking: a second or so each) goes first: while any of
 it runs, a model turn does not start and a running one pauses between tokens (``yield_to_prep``). On 2
-cores the embedder and llama.cpp running at once slow each other down by more than they gain
-(bench/results/chat_load.md: eight users at once finished after 142 s that way, against 98 s served
-one after another), and an answer read by rules should not wait behind a model writing another.
+cores the embedder and llama.cpp running at once slow each other down by more than they gain (in the
+8-user run of `bench/chat_load.py` just before this rule, at 8bfa091, eight users at once finished after
+142 s against 98 s served one after another; the run of record is bench/results/chat_load.md), and an
+answer read by rules should not wait behind a model writing another.
 """
 
 from __future__ import annotations

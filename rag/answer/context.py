@@ -39,7 +39,7 @@ class SentenceWindowSelector:
         self.window_weight = window_weight
         # The same passages come back question after question about a topic, and embedding ~30
         # sentences is over a second of a 2-core machine's time per answer: ~60 MB of 768-d vectors.
-        self._embed = embed_docs if isinstance(embed_docs, VectorCache) else VectorCache(embed_docs, max_items=20_000)
+        self._embed = VectorCache.around(embed_docs)
 
     def __call__(self, query: str, hits: Sequence[Hit]) -> list[tuple[Hit, str]]:
         spans = [split_sentences(h.chunk.text, h.chunk.lang) or [(0, len(h.chunk.text))] for h in hits]

@@ -75,7 +75,7 @@ class EvidenceRanker:
         self.language_offsets = language_offsets
         self.centering = centering
         # The same passages come back question after question: their sentence vectors are reused.
-        self._embed = embed_docs if isinstance(embed_docs, VectorCache) else VectorCache(embed_docs, max_items=20_000)
+        self._embed = VectorCache.around(embed_docs)
 
     def embed_docs(self, texts: Sequence[str]) -> np.ndarray:
         """Document vectors through the ranker's cache (candidate nouns reuse it)."""

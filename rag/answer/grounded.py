@@ -177,13 +177,7 @@ class GroundedAnswerer(Answerer):
         answer.warnings.append("the model's answer did not hold up; the evidence sentence is quoted instead")
         answer.answer, answer.abstained, answer.verified, answer.path = (
             quoted(best.text, 1, answer.language), False, True, "quote")
-        answer.citations = [Citation(n=1, source=ch.source, chunk_id=ch.id, text=ch.text,
-                                     start=ch.start + best.start, end=ch.start + best.end, quote=best.text.strip(),
-                                     verified=True, support=round(min(1.0, max(0.0, best.score)), 3))]
-        for e in answer.evidence:
-            e.used = e.chunk_id == ch.id and e.start == ch.start + best.start
-            if e.used:
-                e.n = 1
+        self._cite_sentence(answer, best, pool, 1)
         answer.timings["answer"] = round(time.perf_counter() - t0, 3)
         answer.timings["total"] = round(answer.timings.get("retrieve", 0.0) + answer.timings["answer"], 3)
         return answer
@@ -222,19 +216,25 @@ class GroundedAnswerer(Answerer):
             result.answer, result.path = template(c.text, n, result.language), "template"
             if path_note:
                 result.warnings.append(path_note)
-        hit = pool[c.sentence.hit]
-        ch = hit.chunk
-        result.citations = [Citation(n=n, source=ch.source, chunk_id=ch.id, text=ch.text,
-                                     start=ch.start + c.sentence.start, end=ch.start + c.sentence.end,
-                                     quote=c.sentence.text.strip(), verified=True,
-                                     support=round(min(1.0, max(0.0, c.sentence.score)), 3))]
-        for e in result.evidence:
-            e.used = e.chunk_id == ch.id and e.start == ch.start + c.sentence.start
+        self._cite_sentence(result, c.sentence, pool, n)
         result.verified = True
         result.timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
         result.timings["answer"] = round(time.perf_counter() - t0, 3)
         result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
         return result
+
+    @staticmethod
+    def _cite_sentence(answer: Answer, x: Sentence, pool: Sequence[Hit], n: int) -> None:
+        """Cite the evidence sentence ``x`` as [n] (its ranker score as the support) and mark it used
+        among the evidence shown under the answer."""
+        ch = pool[x.hit].chunk
+        answer.citations = [Citation(n=n, source=ch.source, chunk_id=ch.id, text=ch.text, start=ch.start + x.start,
+                                     end=ch.start + x.end, quote=x.text.strip(), verified=True,
+                                     support=round(min(1.0, max(0.0, x.score)), 3))]
+        for e in answer.evidence:
+            e.used = e.chunk_id == ch.id and e.start == ch.start + x.start
+            if e.used:
+                e.n = n
 
     def _finish(self, result: Answer, raw: str, given: list[Hit], t0: float) -> Answer:
         out = super()._finish(result, raw, given, t0)
