@@ -139,6 +139,45 @@ def test_hybrid_search_finds_the_passage_across_languages(tmp_path: Path, target
     assert [h.chunk.id for h in hits] == [h.chunk.id for h in expected]
 
 
+def test_past_exact_index_max_the_dense_index_becomes_hnsw_and_bm25_keeps_its_index(
+        tmp_path: Path, target: StoreTarget, memo: MemoEmbedder) -> None:
+    """The switch to HNSW on the real engine. Milvus Lite's ``drop_index("vector")`` drops every index of
+    the collection (rag.index.milvus_writes._switch_to_hnsw says why), which once also took the BM25
+    index and its k1 with it; and a failed switch used to leave the exact index with only a warning."""
+    local, flat, _ = both(tmp_path, target, memo)  # a flat Milvus store: the reference for BM25 scores
+    assert flat.index_kind == "flat"
+    lexical_flat = {q: [(c.id, s) for c, s in flat.search_lexical(q, lang, 6)] for q, lang in QUERIES}
+    flat.close()
+    other = parse_store(f"milvus://{tmp_path}/hnsw.db")
+    try:
+        milvus = MilvusStore.open(other, CountingEmbedder(memo), CHUNKING, exact_index_max=4)
+        report = milvus.apply(three_docs(), progress=False)  # 6 chunks > 4
+        assert report.index_kind == "hnsw" and milvus.index_kind == "hnsw"
+        assert "hnsw_refused" not in milvus.config
+        client = milvus.client
+        kinds = {client.describe_index("rag_chunks", n)["field_name"]: client.describe_index("rag_chunks", n)
+                 for n in client.list_indexes("rag_chunks")}
+        assert kinds["vector"]["index_type"] == "HNSW" and kinds["vector"]["metric_type"] == "IP"
+        assert kinds["sparse"]["index_type"] == "SPARSE_INVERTED_INDEX" and kinds["sparse"]["metric_type"] == "BM25"
+        assert_same_reads(local, milvus, memo)  # dense ids and scores as the local store's (HNSW finds all 6)
+        for q, lang in QUERIES:  # the same BM25 scores as before the switch (k1 1.5 kept, not the default)
+            got = [(c.id, s) for c, s in milvus.search_lexical(q, lang, 6)]
+            assert [i for i, _ in got] == [i for i, _ in lexical_flat[q]], q
+            assert np.allclose([s for _, s in got], [s for _, s in lexical_flat[q]], rtol=1e-5), q
+        qv = memo.embed_queries(["When will the second International Migration Review Forum take place?"])[0]
+        assert milvus.search_dense(qv, 1)[0][0].text == AZ[0]
+        milvus.apply([make_doc("az.txt", [*AZ, EXTRA], "az")], progress=False)  # writes after the switch
+        assert milvus.index_kind == "hnsw" and len(milvus) == 7
+        milvus.close()
+        reopened = MilvusStore.open(other, CountingEmbedder(memo), CHUNKING, create=False, exact_index_max=4)
+        assert reopened.index_kind == "hnsw" and reopened.search_dense(qv, 1)[0][0].text == AZ[0]
+        reopened.close()
+    finally:
+        from milvus_lite import server_manager_instance
+
+        server_manager_instance.release_server(other.uri)
+
+
 def test_milvus_lite_file_is_refused_to_a_second_process(target: StoreTarget, memo: MemoEmbedder) -> None:
     """Milvus Lite runs in one process and locks its file: a second process gets a clear error."""
     MilvusStore.open(target, CountingEmbedder(memo), CHUNKING)

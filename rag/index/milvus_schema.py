@@ -94,10 +94,22 @@ def chunks_schema(client: Any, dim: int) -> tuple[Any, Any]:
     s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     s.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
                             output_field_names=["sparse"]))
+    return s, chunks_index_params(client, {"vector", "sparse"}, hnsw=False)
+
+
+def chunks_index_params(client: Any, fields: set[str], *, hnsw: bool) -> Any:
+    """Index parameters of the chunks collection's ``fields`` ("vector", "sparse"): the dense index
+    (exact ``FLAT``, or ``HNSW`` past ``exact_index_max``) and the BM25 index, whose k1 / b live in
+    these parameters -- an engine that lost it would score with its defaults (k1 1.2), not bm25s's."""
     ip = client.prepare_index_params()
-    ip.add_index("vector", index_type="FLAT", metric_type="IP")
-    ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=dict(BM25_PARAMS))
-    return s, ip
+    if "vector" in fields:
+        if hnsw:
+            ip.add_index("vector", index_type="HNSW", metric_type="IP", params=dict(HNSW_PARAMS))
+        else:
+            ip.add_index("vector", index_type="FLAT", metric_type="IP")
+    if "sparse" in fields:
+        ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=dict(BM25_PARAMS))
+    return ip
 
 
 def keyed_schema(client: Any) -> tuple[Any, Any]:

@@ -25,11 +25,11 @@ from rag.index.milvus_connect import doc_key, keyed_row, now
 from rag.index.milvus_schema import (
     CHUNKS,
     DOCUMENTS,
-    HNSW_PARAMS,
     MAX_TERMS_BYTES,
     META,
     TERMS,
     TEXT_SLICE_CHARS,
+    chunks_index_params,
     quote,
 )
 from rag.index.snapshot import doc_record
@@ -211,26 +211,56 @@ def write_meta(store: MilvusStore, lang_delta: dict[str, tuple[np.ndarray, int]]
 def _switch_to_hnsw(store: MilvusStore) -> bool:
     """Exact search up to ``exact_index_max`` chunks, HNSW (same M / efConstruction) above, as local.
 
-    An ingest must not fail over this optional step: if the engine refuses (Milvus Lite 3.2.2 answered
-    "index already exists" after dropping it, at 100k chunks in bench/store_bench.py), the exact index
+    Milvus Lite (3.2.2) builds HNSW with FAISS, but two of its behaviours broke the plain "release,
+    drop, create, load" sequence (``milvus_lite/adapter/grpc/servicer.py`` ``DropIndex``,
+    ``engine/collection.py`` ``drop_index`` / ``create_index``):
+
+    - ``drop_index(name)`` maps a name to a field only in the form ``"<field>_idx"``, while
+      ``list_indexes`` reports the field name (``"vector"``); an unmapped name drops *every* index of
+      the collection, so the BM25 index (holding k1 1.5) went too. Whatever the drop took besides the
+      dense index is re-created here from ``chunks_index_params``.
+    - dropping the last index marks the collection loaded, and ``create_index`` on a loaded collection
+      builds the index inside that call (minutes at 100k chunks). A retried ``CreateIndex`` then finds
+      the spec it already recorded: "index already exists for field vector; call drop_index first"
+      (seen at 100k chunks). Releasing again first makes ``create_index`` only record the spec; the
+      build happens in ``load_collection``, which is idempotent if retried. If the engine still says
+      "already exists", the index it describes decides.
+
+    An ingest must not fail over this optional step: if the engine refuses anyway, the exact index
     stays and a warning says so. Returns whether HNSW is now in place.
     """
     from pymilvus.exceptions import MilvusException
 
+    client = store.client
+    wanted = {"vector", "sparse"}
     try:
-        store.client.release_collection(CHUNKS)
-        for name in store.client.list_indexes(CHUNKS, field_name="vector"):
-            store.client.drop_index(CHUNKS, name)
-        ip = store.client.prepare_index_params()
-        ip.add_index("vector", index_type="HNSW", metric_type="IP", params=dict(HNSW_PARAMS))
-        store.client.create_index(CHUNKS, ip)
-        return True
+        client.release_collection(CHUNKS)
+        for name in client.list_indexes(CHUNKS, field_name="vector"):
+            client.drop_index(CHUNKS, name)
+        client.release_collection(CHUNKS)
+        missing = wanted - set(_indexed_fields(store))
+        try:
+            client.create_index(CHUNKS, chunks_index_params(client, missing, hnsw=True))
+        except MilvusException:
+            if _dense_index_type(store) != "HNSW":
+                raise
+        return _dense_index_type(store) == "HNSW"
     except MilvusException as exc:
         log.warning("could not switch the Milvus vector index to HNSW (%s); keeping exact search", exc.message)
-        if not store.client.list_indexes(CHUNKS, field_name="vector"):
-            ip = store.client.prepare_index_params()
-            ip.add_index("vector", index_type="FLAT", metric_type="IP")
-            store.client.create_index(CHUNKS, ip)
+        missing = wanted - set(_indexed_fields(store))
+        if missing:
+            client.create_index(CHUNKS, chunks_index_params(client, missing, hnsw=False))
         return False
     finally:
-        store.client.load_collection(CHUNKS)
+        client.load_collection(CHUNKS)
+
+
+def _indexed_fields(store: MilvusStore) -> list[str]:
+    """Fields of the chunks collection that have an index."""
+    return [str(store.client.describe_index(CHUNKS, name)["field_name"]) for name in store.client.list_indexes(CHUNKS)]
+
+
+def _dense_index_type(store: MilvusStore) -> str:
+    """``FLAT`` / ``HNSW`` / "" (none): the index type the engine reports for the dense vectors."""
+    names = store.client.list_indexes(CHUNKS, field_name="vector")
+    return str(store.client.describe_index(CHUNKS, names[0]).get("index_type", "")) if names else ""
