@@ -147,6 +147,16 @@ class Settings:
     # on dev the quote changed no accuracy (one answerable decline became a wrong quote), so it is a
     # product choice, reported on held-out in docs/answering.md.
     quote_min_sentence: float = 0.23
+    # Fact first (rag.answer.shorten): a checked LLM answer that turns the question into a sentence ("Sky+HD
+    # uses the OpenTV system [1].") is cut to the words the question did not already say ("OpenTV [1].")
+    # when they are one stretch of at most fact_first_max_words content words. 0 turns it off. On the
+    # stored dev-half answers (evals/reports/2026-12-02-seeds-1.5b-typed-quote) 4 and 6 words changed no
+    # accuracy; 6 cut more answers (docs/answering.md).
+    fact_first_max_words: int = 6
+    # An LLM answer whose added names (capitalised words and numbers the question does not have) occur in
+    # none of its cited passages is declined as unsupported (rag.answer.shorten.unfound_names): on the
+    # stored seed answers this caught "... will be held in Moscow [1]" and two wrong names, and no right one.
+    check_added_names: bool = True
 
     def replace(self, **overrides: Any) -> Settings:
         """Copy with overrides; ``None`` values are ignored so CLI flags can be passed through as-is."""

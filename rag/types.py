@@ -141,6 +141,7 @@ class Answer:
     evidence: list[Evidence] = field(default_factory=list)  # best sentences, the one answered from first
     kind: str = ""  # what the question asks for (date, number, person, ..., yesno; "" = open)
     path: str = ""  # how the answer was made: "llm", "template" (typed candidate), "" (declined early)
+    written: str = ""  # the model's checked sentence when ``answer`` is its fact-first short form
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -159,4 +160,5 @@ class Answer:
             "evidence": [e.to_dict() for e in self.evidence],
             "kind": self.kind,
             "path": self.path,
+            "written": self.written,
         }

@@ -66,3 +66,24 @@ def test_question_is_not_repeated_for_models_that_copy_passages(passages, sim) -
     llm = ScriptedLLM("NONE")
     Answerer(llm, Settings(), similarity=sim, repeat_question=False).answer("When is the second forum?", passages)
     assert llm.messages[-1]["content"].count("When is the second forum?") == 1
+
+
+def test_who_answer_is_cut_to_the_name_and_keeps_its_citation(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    a = _answer("Vüsal Hüseynov spoke at the event [1].", "Who spoke at the event?", passages, sim)
+    assert a.answer == "Vüsal Hüseynov [1]."  # type: ignore[attr-defined]
+    assert a.written == "Vüsal Hüseynov spoke at the event [1]."  # type: ignore[attr-defined]
+    assert [c.n for c in a.citations] == [1]  # type: ignore[attr-defined]
+
+
+def test_answer_naming_what_no_passage_names_is_declined(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    # Close in meaning to the passage (it repeats the question about it), but the city is invented.
+    a = _answer("The second International Migration Review Forum will be held in Moscow [1].",
+                "In which city will the second International Migration Review Forum be held?", passages, sim)
+    assert a.abstained  # type: ignore[attr-defined]
+    assert any("Moscow" in w and "no cited passage" in w for w in a.warnings)  # type: ignore[attr-defined]
+
+
+def test_name_found_in_another_script_is_not_invented(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    a = _answer("На мероприятии выступил Вюсал Гусейнов [1].", "Кто выступил на мероприятии?", passages, sim)
+    assert not a.abstained, a.warnings  # type: ignore[attr-defined]
+    assert a.answer == "Вюсал Гусейнов [1]."  # type: ignore[attr-defined]

@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.answer.answer_type import answers_type
+from rag.answer.candidates import question_kind
 from rag.answer.language import ABSTAIN, is_abstention, question_language
 from rag.answer.prompt import STOP, build_messages
 from rag.answer.quote import answer_start, parse, verify_quoted
-from rag.answer.verify import Similarity, verify
+from rag.answer.shorten import fact_first, unfound_names
+from rag.answer.verify import Similarity, cited_numbers, verify
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
 from rag.types import Answer, Hit
@@ -157,9 +159,22 @@ class Answerer:
             # "When ...?" answered without any date is not an answer, however well its sentence is cited.
             result.warnings.append(f"model answer gives no {missing}, which the question asks for: {raw[:200]}")
             return self._abstain(result, f"the answer gives no {missing}", t0)
+        invented = (unfound_names(checked.answer, result.question, [c.text for c in checked.citations])
+                    if self.settings.check_added_names else None)
+        if invented:
+            result.warnings.append(f"the answer names what no cited passage does ({', '.join(invented)}): {raw[:200]}")
+            return self._abstain(result, UNSUPPORTED, t0)
         result.answer = checked.answer
         result.citations = checked.citations
-        result.verified = all(c.verified for c in checked.citations)
+        short = (fact_first(checked.answer, result.question, question_kind(result.question) or "",
+                            max_words=self.settings.fact_first_max_words)
+                 if self.settings.fact_first_max_words > 0 else None)
+        if short is not None:
+            # The fact the question asked for, first and alone; its citations are the sentence's.
+            result.written, result.answer = checked.answer, short
+            kept = set(cited_numbers(short))
+            result.citations = [c for c in checked.citations if c.n in kept]
+        result.verified = all(c.verified for c in result.citations)
         result.timings["answer"] = round(time.perf_counter() - t0, 3)
         result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
         return result

@@ -49,7 +49,8 @@ def key_words(text: str) -> list[str]:
     return out
 
 
-def _word_match(word: str, passage_folded: list[str]) -> bool:
+def word_found(word: str, passage_folded: list[str]) -> bool:
+    """``word`` occurs among a passage's ``latin_skeleton`` words, case endings and spelling variants allowed."""
     fw = latin_skeleton(word)
     stem = fw[: max(4, len(fw) - 3)]  # tolerate case endings: Гусейновым ~ Hüseynov
     for pw in passage_folded:
@@ -86,7 +87,7 @@ def support(claim: str, passage: str, similarity: Similarity | None = None, date
         if claim_nums - (numbers(text) | _month_numbers(text)):
             continue  # a number the window does not contain: this window cannot support the claim
         folded = [latin_skeleton(w) for w in WORD_RE.findall(text)]
-        lexical = sum(_word_match(w, folded) for w in words) / len(words) if words else 0.0
+        lexical = sum(word_found(w, folded) for w in words) / len(words) if words else 0.0
         own = passage[s:e]
         strength = len(claim_nums & (numbers(own) | _month_numbers(own)))  # prefer the sentence itself
         windows.append((lexical, strength, i))

@@ -1,0 +1,192 @@
+"""Fact first: cut the model's checked answer sentence down to the words that answer the question.
+
+A small model answers "Какую проприетарную систему использует Sky+HD?" with the question turned into a
+sentence: "Sky+HD использует proprietary OpenTV систему [1]." The fact is the part of the sentence that
+the question did not already say. Classic extractive QA uses exactly that cue (an answer does not
+repeat its question), and it needs no model: the words of the sentence are compared with the
+question's by their Latin skeleton stem (``rag.text.translit.latin_skeleton``, the first five letters,
+so case endings and the Cyrillic/Latin spellings of a name still match), and the longest stretch of
+new content words is the answer: "OpenTV [1]."
+
+This runs after verification, on a sentence whose citations already hold, and keeps them: the short
+answer cites what the sentence cited. It declines to cut (returns None) where a sentence is the answer:
+"why" and "how" questions, yes/no questions, a sentence that does not echo the question, or a stretch
+that would be most of the sentence anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.answer.verify import CITE_RE, WORD_RE, word_found
+from rag.index.lexical import STOPWORDS
+from rag.text.translit import latin_skeleton
+
+_STEM = 5
+_TOKEN = re.compile(r"[^\W_]+(?:[-'’+][^\W_]+)*", re.UNICODE)
+# Question words and fillers of the three languages: never part of a fact (language data).
+_FILLERS = {latin_skeleton(w) for w in """
+    what which who whom whose where when why how many much name called according
+    что какой какая какое какие каком какого какую каких кто кого кому кем где когда сколько почему зачем
+    как называется зовут согласно является являются
+    nə nəyi niyə necə hansı harada kim kimi kimdir neçə neçənci adı adlanır görə
+    """.split()}  # noqa: SIM905
+_STOP = {latin_skeleton(w) for words in STOPWORDS.values() for w in words} | _FILLERS
+# Questions whose answer is a reason or a manner: the sentence is the answer (language data).
+_SENTENCE_QUESTIONS = re.compile(
+    r"(^|\W)(why|how(?! many| much| old| long| far)|in what way|почему|зачем|каким образом|"
+    r"(?<!\w)как(?!\w)(?! называ| зовут)|niyə|nə üçün|nəyə görə|necə)(\W|$)", re.IGNORECASE | re.UNICODE)
+_ARTICLES = {"the"}
+_CLOSE = {"«": "»", "“": "”", '"': '"', "'": "'", "(": ")", "„": "“"}
+
+
+@dataclass(frozen=True)
+class _Word:
+    start: int
+    end: int
+    key: str  # skeleton stem, or the digits of a number
+    stop: bool  # a function word: may sit inside a stretch, never counts as content
+
+
+def _words(text: str) -> list[_Word]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        w = m.group()
+        sk = latin_skeleton(w)
+        key = sk if any(ch.isdigit() for ch in w) else sk[:_STEM]
+        out.append(_Word(m.start(), m.end(), key, sk in _STOP or (len(w) < 2 and not w.isdigit())))
+    return out
+
+
+def _first_sentence(answer: str) -> tuple[str, str]:
+    """The answer's first sentence without its citation markers, and the markers ("[1]", "[1][2]")."""
+    m = re.search(r"\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\](?:\s*\[\d{1,2}\])*\s*[.!?…]?", answer)
+    head = answer[: m.end()] if m else re.split(r"(?<=[.!?…])\s", answer.strip(), maxsplit=1)[0]
+    marks = "".join(f"[{g}]" for g in CITE_RE.findall(head))
+    return CITE_RE.sub(" ", head).strip(), marks
+
+
+def _balanced(text: str, a: int, b: int) -> tuple[int, int]:
+    """Widen [a, b) so that a quote or bracket opened inside it is closed (and the other way round)."""
+    span = text[a:b]
+    for op, cl in _CLOSE.items():
+        if span.count(op) > span.count(cl) or (op == cl and span.count(op) % 2):
+            j = text.find(cl, b)
+            if j != -1:
+                b = j + 1
+        elif span.count(cl) > span.count(op) and op != cl:
+            i = text.rfind(op, 0, a)
+            if i != -1:
+                a = i
+    return a, b
+
+
+def _core(run: list[_Word], text: str) -> list[_Word]:
+    """A stretch without the function words at its ends (a name keeps its article: "the European
+    Parliament")."""
+    a, b = 0, len(run)
+    while a < b and run[a].stop and not (a + 1 < b and run[a].key in _ARTICLES and not run[a + 1].stop
+                                         and text[run[a + 1].start].isupper()):
+        a += 1
+    while b > a and run[b - 1].stop:
+        b -= 1
+    return run[a:b]
+
+
+def _echoes(text: str, words: list[_Word], asked: set[str]) -> list[bool]:
+    """Which words repeat the question. A name (two or more capitalised words in a row) repeats it only
+    as a whole: "Beynəlxalq Miqrasiya Təşkilatının" is new even if the question says "təşkil edib", and
+    "Northumbria University" even if it asks "какой университет"."""
+    out = [not w.stop and w.key in asked for w in words]
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and text[words[j].start].isupper() and not words[j].stop:
+            j += 1
+        if j - i >= 2 and not all(out[i:j]):
+            out[i:j] = [False] * (j - i)
+        i = max(j, i + 1)
+    return out
+
+
+def fact_first(answer: str, question: str, kind: str = "", *, max_share: float = 0.75,
+               max_words: int = 6) -> str | None:
+    """The short form of a checked answer ("OpenTV [1]."), or None where the sentence should stay.
+
+    ``kind`` is ``rag.answer.candidates.question_kind``'s reading of the question; yes/no questions keep
+    their sentence. ``max_share``: a stretch holding more than this share of the sentence's content
+    words is not worth cutting to.
+    """
+    if kind == "yesno" or _SENTENCE_QUESTIONS.search(question.lower()):
+        return None
+    sentence, marks = _first_sentence(answer)
+    if not marks:
+        return None
+    asked = {w.key for w in _words(question)}
+    words = _words(sentence)
+    echo = _echoes(sentence, words, asked)
+    n_content = sum(not w.stop for w in words)
+    runs: list[list[_Word]] = [[]]
+    for w, is_echo in zip(words, echo, strict=True):
+        if is_echo:
+            runs.append([])
+        else:
+            runs[-1].append(w)
+    cores = [c for c in (_core(r, sentence) for r in runs) if any(not x.stop for x in c)]
+    if len(cores) != 1 or not any(echo):
+        return None  # nothing new, nothing echoed, or new words in several places: keep the sentence
+    best = cores[0]
+    n_best = sum(not x.stop for x in best)
+    if n_best > max_words or n_best > max_share * n_content:
+        return None
+    a, b = _balanced(sentence, best[0].start, best[-1].end)
+    body = sentence[a:b].strip(" ,;:—–-")
+    if not body:
+        return None
+    if body[0].islower():
+        body = body[0].upper() + body[1:]
+    return f"{body} {marks}."
+
+
+def _english_sounds(word: str) -> str:
+    """An English spelling respelled as transliteration writes its sounds (Arctic ~ Арктика, Thomas ~
+    Томас); ``latin_skeleton`` reads Latin letters the Azerbaijani way, where c is "dzh"."""
+    w = word.lower()
+    for a, b in (("th", "t"), ("ph", "f"), ("ck", "k"), ("ce", "se"), ("ci", "si"), ("c", "k"), ("q", "k"),
+                 ("w", "v"), ("x", "ks")):
+        w = w.replace(a, b)
+    return w
+
+
+def unfound_names(answer: str, question: str, passages: list[str]) -> list[str] | None:
+    """The names the answer adds to the question (capitalised words inside a sentence, numbers), when
+    *none* of them occurs in any of the cited ``passages``; None when at least one does, or there are none.
+
+    Verification accepts a sentence whose meaning is close to its passage, and a sentence that repeats
+    the question is close to the passage the question was about: "The second Forum will be held in Moscow
+    [1]" passed against a passage that names no city. What the answer adds must be found there. Only
+    "none found" counts, since a translated name ("Georgia" for "Gürcüstan") is missed by spelling.
+    """
+    sentence, _ = _first_sentence(answer)
+    asked = {w.key for w in _words(question)}
+    words = _words(sentence)
+    def named(i: int) -> bool:  # a capital inside the sentence, or at its start when a name goes on
+        w = words[i]
+        nxt = i + 1 < len(words) and sentence[words[i + 1].start].isupper()
+        return any(ch.isdigit() for ch in sentence[w.start:w.end]) or (
+            sentence[w.start].isupper() and (w.start > 0 or nxt))
+
+    added = [sentence[w.start:w.end] for i, (w, echo) in enumerate(zip(words, _echoes(sentence, words, asked),
+                                                                       strict=True))
+             if not echo and not w.stop and named(i)]
+    if not added:
+        return None
+    folded = [latin_skeleton(w) for p in passages for w in WORD_RE.findall(p)]
+    digits = set(re.findall(r"\d+", " ".join(passages)))
+    for name in added:
+        numbers = re.findall(r"\d+", name)
+        spellings = (name, _english_sounds(name))
+        if (numbers and set(numbers) <= digits) or (not numbers and any(word_found(v, folded) for v in spellings)):
+            return None
+    return added
