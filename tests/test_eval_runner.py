@@ -205,3 +205,23 @@ def test_run_eval_plumbing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert made[2].asked == ["q4", "q5"]
     out = capsys.readouterr().out
     assert "overall.n " in out  # compared with the report this run overwrote: 3 rows -> 5 rows
+
+
+def test_seed_rows_are_answered_from_exactly_the_seeds(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    """The machine's default index may hold anything (another clone's seeds/ is another set of
+    documents); the eval's own index holds the seeds folder and nothing else, and the default index is
+    left as it was. Real embedder and store, two one-line documents."""
+    from evals.runner import PipelineAsk
+    from rag.pipeline import RAG
+
+    other, seeds = tmp_path / "other", tmp_path / "seeds"
+    other.mkdir()
+    seeds.mkdir()
+    (other / "copy.txt").write_text("Forum mayın 5-8-də keçiriləcək.\n", encoding="utf-8")
+    (seeds / "forum.txt").write_text("İkinci Forum mayın 5-8-də keçiriləcək.\n", encoding="utf-8")
+    RAG(settings).ingest([other], progress=False)
+    asker = PipelineAsk(settings.replace(seeds_dir=seeds), tmp_path / "seeds_qa.jsonl", index_root=tmp_path / "run",
+                        progress=False)
+    rag = asker._open(None)
+    assert [d["source"] for d in rag.documents()] == ["forum.txt"]
+    assert [d["source"] for d in RAG(settings).documents()] == ["copy.txt"]
