@@ -150,8 +150,8 @@ class Settings:
     # Fact first (rag.answer.shorten): a checked LLM answer that turns the question into a sentence ("Sky+HD
     # uses the OpenTV system [1].") is cut to the words the question did not already say ("OpenTV [1].")
     # when they are one stretch of at most fact_first_max_words content words. 0 turns it off. On the
-    # stored dev-half answers (evals/reports/2026-12-02-seeds-1.5b-typed-quote) 4 and 6 words changed no
-    # accuracy; 6 cut more answers (docs/answering.md).
+    # stored dev-half answers of cc69dcf (bench/fact_first.py) 3 to 12 words changed no accuracy; token F1
+    # 0.229 -> 0.256 at 3-4, 0.261 at 6-12: 6 is the smallest value with the best F1 (docs/answering.md).
     fact_first_max_words: int = 6
     # An LLM answer whose added names (capitalised words and numbers the question does not have) occur in
     # none of its cited passages is declined as unsupported (rag.answer.shorten.unfound_names): on the

@@ -1,6 +1,6 @@
 """Fact first (rag.answer.shorten): the checked answer sentence cut to what the question did not say,
 and the check that an answer's added names occur in its cited passages. Pure text rules: answers as the
-1.5B model wrote them to seed questions (evals/reports/2026-12-02-seeds-1.5b-typed-quote)."""
+1.5B model wrote them to seed questions (the cc69dcf eval run, in git history)."""
 
 from __future__ import annotations
 
