@@ -31,6 +31,27 @@ from rag.index.milvus_schema import (
 
 CONSISTENCY = "Strong"  # every read sees every finished write (Milvus defaults to "Bounded")
 
+
+class _UnimplementedTimestamp(logging.Filter):
+    """Drops gRPC's "Exception calling application: Method not implemented!" traceback for Milvus Lite's
+    ``AllocTimestamp``, which pymilvus asks for after every ``create_index`` and query iterator. Milvus Lite
+    3.2.2 does not implement it (its servicer inherits the generated stub that raises), pymilvus goes on
+    with timestamp 0, and nothing is wrong -- but the in-process server logged a full traceback on stderr
+    several times per ``rag ingest --store milvus://...``. Any other server error still gets through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        tb = record.exc_info[2] if record.exc_info else None
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        return not (record.exc_info and isinstance(record.exc_info[1], NotImplementedError)
+                    and tb is not None and tb.tb_frame.f_code.co_name == "AllocTimestamp")
+
+
+_SERVER_LOG = logging.getLogger("grpc._server")
+if not any(isinstance(f, _UnimplementedTimestamp) for f in _SERVER_LOG.filters):
+    _SERVER_LOG.addFilter(_UnimplementedTimestamp())
+
+
 def client_for(target: StoreTarget) -> Any:
     """A ``MilvusClient``; for Milvus Lite the engine starts inside this process (once per file)."""
     from pymilvus import MilvusClient
