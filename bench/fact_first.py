@@ -3,7 +3,7 @@
 Both steps run after the LLM (``rag.answer.shorten``), on its checked answer, so their effect on a
 finished eval run is exact without running the model again: every stored LLM-path answer is cut with
 ``fact_first`` and declined when ``unfound_names`` finds none of its added names in its cited passages,
-then re-scored with the eval's own matchers (accuracy, token F1, answer language). This is how the rules
+then re-scored with the eval's own matchers (accuracy, token F1). This is how the rules
 were chosen on the dev half of the seed questions (odd ids, ``evals/split.py``) before the end-to-end run.
 
     .venv/bin/python bench/fact_first.py evals/reports/<run>/ [--split dev|heldout] [--show]
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evals.metrics import accuracy, language_ok, token_f1
+from evals.metrics import accuracy, token_f1
 from evals.split import split_of
 from rag.answer.shorten import fact_first, unfound_names
 from rag.settings import Settings
@@ -34,8 +34,8 @@ def main() -> None:
     s = Settings.load()
     preds = {p["id"]: p for p in map(json.loads, (args.report / "predictions.jsonl").read_text().splitlines())}
     rows = [json.loads(line) for line in (args.report / "scores.jsonl").read_text().splitlines()]
-    # per group: n answerable, right before/after, F1 before/after, in language after, unanswerable, declined b/a
-    agg: dict[str, list[float]] = defaultdict(lambda: [0.0] * 8)
+    # per group: n answerable, right before/after, F1 before/after, unanswerable, of those declined after
+    agg: dict[str, list[float]] = defaultdict(lambda: [0.0] * 7)
     cut = declined = 0
     for r in rows:
         if args.split and split_of(r["id"]) != args.split:
@@ -61,14 +61,13 @@ def main() -> None:
                 t[2] += accuracy(new, r["gold"]) if not gone else 0
                 t[3] += token_f1(old, r["gold"])
                 t[4] += token_f1(new, r["gold"]) if not gone else 0
-                t[5] += language_ok(new, p["language"]) if not gone else 1
             else:
-                t[6] += 1
-                t[7] += (r["declined"] or gone)
+                t[5] += 1
+                t[6] += (r["declined"] or gone)
     print(f"{cut} answers cut to their fact, {declined} declined for names no cited passage has\n")
     print("| group | answerable | accuracy before → after | token F1 before → after | unanswerable declined after |")
     print("|---|---|---|---|---|")
-    for group, (n, a0, a1, f0, f1, _lok, nu, du) in sorted(agg.items()):
+    for group, (n, a0, a1, f0, f1, nu, du) in sorted(agg.items()):
         if n:
             un = f"{du:.0f} / {nu:.0f}" if nu else "–"
             print(f"| {group} | {n:.0f} | {a0 / n:.3f} → {a1 / n:.3f} | {f0 / n:.3f} → {f1 / n:.3f} | {un} |")

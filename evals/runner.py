@@ -185,8 +185,9 @@ def corpus_dir(dataset: Path, corpus: str) -> Path:
 class PipelineAsk:
     """``ask`` backed by the real facade. Rows with a ``corpus`` field are answered over an index of
     exactly that corpus (built in the run directory, synced with the folder); other rows over an index of
-    exactly the seeds, built the same way (or, with a server store, the configured one). One facade at a time: rows are
-    answered grouped by corpus and the previous facade is released before the next one loads."""
+    exactly the seeds, built the same way (or, with a server store, the configured one). One facade at a
+    time: rows are answered grouped by corpus and the previous facade is released before the next one
+    loads."""
 
     def __init__(self, settings: Settings, dataset: Path, index_root: Path, progress: bool = True) -> None:
         self.settings = settings
@@ -208,23 +209,19 @@ class PipelineAsk:
             # The seed questions are answered from exactly seeds/, not from the machine's default index:
             # that one holds whatever was ingested into it (other clones' seeds/ are other documents, and
             # a copy of each passage crowds out the rest of the context: mrr 0.81 -> 0.26 on one machine).
-            settings = self.settings.replace(index_dir=self.index_root / "index-seeds")
-            rag = RAG(settings)
-            report = rag.ingest([self.settings.seeds_dir], sync=True, progress=self.progress)
-            print(f"eval: seeds {self.settings.seeds_dir}: index {settings.index_dir}; {report.summary()}",
-                  file=sys.stderr)
-            return rag
-        folder = corpus_dir(self.dataset, corpus)
-        if not folder.is_dir():
-            raise InputError(f"rows with corpus {corpus!r} need the folder {folder}",
-                             fix="python3 evals/datasets/build_external.py")
+            name, folder = "seeds", self.settings.seeds_dir
+        else:
+            name, folder = corpus, corpus_dir(self.dataset, corpus)
+            if not folder.is_dir():
+                raise InputError(f"rows with corpus {corpus!r} need the folder {folder}",
+                                 fix="python3 evals/datasets/build_external.py")
         # An external corpus gets its own throw-away local index, whatever --store says: syncing it into
         # a shared Milvus collection would remove the documents indexed there.
-        settings = self.settings.replace(index_dir=self.index_root / f"index-{corpus}", seeds_dir=folder,
+        settings = self.settings.replace(index_dir=self.index_root / f"index-{name}", seeds_dir=folder,
                                          store="local")
         rag = RAG(settings)
         report = rag.ingest([folder], sync=True, progress=self.progress)
-        print(f"eval: corpus {corpus}: index {settings.index_dir}; {report.summary()}", file=sys.stderr)
+        print(f"eval: corpus {name}: index {settings.index_dir}; {report.summary()}", file=sys.stderr)
         return rag
 
     def __call__(self, row: Row) -> Prediction:

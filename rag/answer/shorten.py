@@ -5,22 +5,27 @@ sentence: "Sky+HD использует proprietary OpenTV систему [1]." T
 the question did not already say. Classic extractive QA uses exactly that cue (an answer does not
 repeat its question), and it needs no model: the words of the sentence are compared with the
 question's by their Latin skeleton stem (``rag.text.translit.latin_skeleton``, the first five letters,
-so case endings and the Cyrillic/Latin spellings of a name still match), and the longest stretch of
-new content words is the answer: "OpenTV [1]."
+so case endings and the Cyrillic/Latin spellings of a name still match), and when the new content words
+form one short stretch, that stretch is the answer: "OpenTV [1]."
 
 This runs after verification, on a sentence whose citations already hold, and keeps them: the short
 answer cites what the sentence cited. It declines to cut (returns None) where a sentence is the answer:
-"why" and "how" questions, yes/no questions, a sentence that does not echo the question, or a stretch
-that would be most of the sentence anyway.
+"why" and "how" questions, yes/no questions, a sentence that does not echo the question, or new words in
+several places, or a stretch that would be most of the sentence anyway.
+
+``unfound_names`` reads the same new words for another purpose: the names among them must occur in a
+cited passage.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from rag.answer.terms import SKELETON_STOPWORDS
 from rag.answer.verify import CITE_RE, WORD_RE, word_found
-from rag.index.lexical import STOPWORDS
 from rag.text.translit import latin_skeleton
 
 _STEM = 5
@@ -32,7 +37,7 @@ _FILLERS = {latin_skeleton(w) for w in """
     как называется зовут согласно является являются
     nə nəyi niyə necə hansı harada kim kimi kimdir neçə neçənci adı adlanır görə
     """.split()}  # noqa: SIM905
-_STOP = {latin_skeleton(w) for words in STOPWORDS.values() for w in words} | _FILLERS
+_STOP = SKELETON_STOPWORDS | _FILLERS
 # Questions whose answer is a reason or a manner: the sentence is the answer (language data).
 _SENTENCE_QUESTIONS = re.compile(
     r"(^|\W)(why|how(?! many| much| old| long| far)|in what way|почему|зачем|каким образом|"
@@ -82,7 +87,7 @@ def _balanced(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _core(run: list[_Word], text: str) -> list[_Word]:
+def _core(run: Sequence[_Word], text: str) -> Sequence[_Word]:
     """A stretch without the function words at its ends (a name keeps its article: "the European
     Parliament")."""
     a, b = 0, len(run)
@@ -94,7 +99,7 @@ def _core(run: list[_Word], text: str) -> list[_Word]:
     return run[a:b]
 
 
-def _echoes(text: str, words: list[_Word], asked: set[str]) -> list[bool]:
+def _echoes(text: str, words: Sequence[_Word], asked: set[str]) -> list[bool]:
     """Which words repeat the question. A name (two or more capitalised words in a row) repeats it only
     as a whole: "Beynəlxalq Miqrasiya Təşkilatının" is new even if the question says "təşkil edib", and
     "Northumbria University" even if it asks "какой университет"."""
@@ -110,6 +115,15 @@ def _echoes(text: str, words: list[_Word], asked: set[str]) -> list[bool]:
     return out
 
 
+@lru_cache(maxsize=16)
+def _read(answer: str, question: str) -> tuple[str, str, tuple[_Word, ...], tuple[bool, ...]]:
+    """The answer's first sentence, its citation markers, its words and which of them echo the question.
+    Cached: the answer stage asks both ``unfound_names`` and ``fact_first`` about the same answer."""
+    sentence, marks = _first_sentence(answer)
+    words = _words(sentence)
+    return sentence, marks, tuple(words), tuple(_echoes(sentence, words, {w.key for w in _words(question)}))
+
+
 def fact_first(answer: str, question: str, kind: str = "", *, max_share: float = 0.75,
                max_words: int = 6) -> str | None:
     """The short form of a checked answer ("OpenTV [1]."), or None where the sentence should stay.
@@ -120,12 +134,9 @@ def fact_first(answer: str, question: str, kind: str = "", *, max_share: float =
     """
     if kind == "yesno" or _SENTENCE_QUESTIONS.search(question.lower()):
         return None
-    sentence, marks = _first_sentence(answer)
+    sentence, marks, words, echo = _read(answer, question)
     if not marks:
         return None
-    asked = {w.key for w in _words(question)}
-    words = _words(sentence)
-    echo = _echoes(sentence, words, asked)
     n_content = sum(not w.stop for w in words)
     runs: list[list[_Word]] = [[]]
     for w, is_echo in zip(words, echo, strict=True):
@@ -168,18 +179,16 @@ def unfound_names(answer: str, question: str, passages: list[str]) -> list[str] 
     [1]" passed against a passage that names no city. What the answer adds must be found there. Only
     "none found" counts, since a translated name ("Georgia" for "Gürcüstan") is missed by spelling.
     """
-    sentence, _ = _first_sentence(answer)
-    asked = {w.key for w in _words(question)}
-    words = _words(sentence)
+    sentence, _, words, echo = _read(answer, question)
+
     def named(i: int) -> bool:  # a capital inside the sentence, or at its start when a name goes on
         w = words[i]
         nxt = i + 1 < len(words) and sentence[words[i + 1].start].isupper()
         return any(ch.isdigit() for ch in sentence[w.start:w.end]) or (
             sentence[w.start].isupper() and (w.start > 0 or nxt))
 
-    added = [sentence[w.start:w.end] for i, (w, echo) in enumerate(zip(words, _echoes(sentence, words, asked),
-                                                                       strict=True))
-             if not echo and not w.stop and named(i)]
+    added = [sentence[w.start:w.end] for i, (w, repeated) in enumerate(zip(words, echo, strict=True))
+             if not repeated and not w.stop and named(i)]
     if not added:
         return None
     folded = [latin_skeleton(w) for p in passages for w in WORD_RE.findall(p)]

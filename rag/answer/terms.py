@@ -21,7 +21,9 @@ _EXTRA = {latin_skeleton(w) for w in """
     когда какой какая какие каком какого кто где сколько почему зачем году дата называется
     nə niyə necə hansı harada kim kimi neçə neçənci zaman vaxt tarix adı edir olub keçirilib
     """.split()}  # noqa: SIM905
-_STOP = {latin_skeleton(w) for lang in STOPWORDS.values() for w in lang} | _EXTRA
+# The stopwords of all three languages as latin_skeleton() spells them (shared with rag.answer.shorten).
+SKELETON_STOPWORDS = frozenset(latin_skeleton(w) for lang in STOPWORDS.values() for w in lang)
+_STOP = SKELETON_STOPWORDS | _EXTRA
 
 
 def content_terms(text: str) -> list[str]:
