@@ -155,7 +155,7 @@ class Settings:
     fact_first_max_words: int = 6
     # An LLM answer whose added names (capitalised words and numbers the question does not have) occur in
     # none of its cited passages is declined as unsupported (rag.answer.shorten.unfound_names): on the
-    # stored seed answers this caught "... will be held in Moscow [1]" and two wrong names, and no right one.
+    # stored seed answers of cc69dcf this caught "... will be held in Moscow [1]" and one wrong name, and no right one.
     check_added_names: bool = True
 
     def replace(self, **overrides: Any) -> Settings:
