@@ -177,6 +177,15 @@ def _shot(page: Page, name: str) -> Path:
     return path
 
 
+# null: no draft in the bubble; true: a visible draft with a visible marker; false: a visible draft alone.
+_DRAFT_STATE = """el => {
+    const d = el.querySelector('.provisional .draft');
+    if (!d || !d.getClientRects().length) return null;
+    const c = d.closest('.provisional').querySelector('.checking');
+    return !!c && c.getClientRects().length > 0;
+}"""
+
+
 def _ask(page: Page, question: str, turn: int) -> tuple[Locator, bool]:
     """Ask and wait for the settled answer. Returns (the answer element, whether a provisional draft
     was seen before it, i.e. the answer streamed). Until it settles, any model text must sit in the
@@ -194,9 +203,12 @@ def _ask(page: Page, question: str, turn: int) -> tuple[Locator, bool]:
             last = bots.nth(turn)
             if last.locator(".answer-final").count():
                 return last, streamed
-            if last.locator(".provisional .draft").count():
+            # One read of the DOM: between two locator queries Gradio may replace the bubble (the draft
+            # settles), and the second query would then miss a marker that was there.
+            draft = last.evaluate(_DRAFT_STATE)
+            if draft is not None:
                 streamed = True
-                assert last.locator(".provisional .checking").is_visible(), "a draft without its marker"
+                assert draft, "a draft shown without its 'checking sources' marker"
         page.wait_for_timeout(200)
     pytest.fail(f"no answer to {question!r} within {ANSWER_TIMEOUT}s")
 
