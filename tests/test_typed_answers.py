@@ -187,3 +187,31 @@ def test_unsupported_answer_gives_the_evidence_sentence_in_the_askers_language(g
     # Nor is a sentence quoted whose own closeness to the question is under the bar.
     answerer, _ = grounded(echo, answer_mode="typed", quote_min_sentence=0.99)
     assert answerer.answer(question, [_hit(AZ_COUNT, "az")]).abstained
+
+
+def test_grouped_digits_and_scale_words_are_one_number() -> None:
+    [ru] = find_counts("Коллекция включает более 12 000 экспонатов.", "ru")
+    assert (ru.value, ru.noun) == (12000, "экспонатов")
+    assert render_count(ru, "en") == "12,000" and render_count(ru, "az") == "12\u00a0000"
+    [en] = find_counts("The park holds an estimated 250 million trees of 8,500 kinds.", "en")[:1]
+    assert (en.value, en.scale, en.noun) == (250, "million", "trees")
+    assert render_count(en, "ru") == "250 млн" and render_count(en, "az") == "250 milyon"
+    kinds = [c for c in find_counts("The park holds an estimated 250 million trees of 8,500 kinds.", "en")
+             if c.value == 8500]
+    assert kinds and kinds[0].noun == "kinds"
+    [az] = find_counts("Layihəyə 2,5 milyon manat ayrılıb.", "az")
+    assert (az.value, az.scale) == (2.5, "million") and render_count(az, "en") == "2.5 million"
+    assert render_count(az, "ru") == "2,5 млн"
+
+
+def test_counted_noun_stops_before_the_verb() -> None:
+    assert counted_noun("Сколько стран находится в регионе?") == "стран"
+    assert counted_noun("How many people attended the meeting?") == "people"
+    assert counted_noun("Сколько международных организаций объединяет процесс?") == "международных организаций"
+
+
+def test_a_number_with_no_noun_after_it_is_matched_by_the_words_before(embedder) -> None:  # type: ignore[no-untyped-def]
+    text = "The club led the league in goals with 31 and sent three players to the national team."
+    hits = [_hit(text, "en")]
+    got = extract("number", "Сколько голов забил клуб?", "ru", [_sentence(text)], hits, embedder.embed_documents)
+    assert got[0].text.startswith("31 ")

@@ -72,10 +72,16 @@ def counted_noun(question: str) -> str:
             "был", "было", "были", "в", "на", "ли", "всего", "таких"}
     out = []
     for w in words[:3]:
-        if w.lower() in stop:
-            break
+        if w.lower() in stop or (out and _VERB.search(w)):
+            break  # "стран находится", "people attended": the counted noun ends before the verb
         out.append(w)
     return " ".join(out[:2])
+
+
+# Verb endings after the counted noun (the noun itself is a genitive plural in ru, a plural in en):
+# ru present / past / reflexive, en past, az present / past. Language data.
+_VERB = re.compile(r"(?:ся|сь|ет|ит|ют|ят|ут|ает|ала|ало|али|ила|или|ыла|ыли|ела|ели|ed|ır|ir|ur|ür|ıb|ib|ub|üb|dı|di|du|dü)$",
+                   re.IGNORECASE)
 
 
 @dataclass
@@ -141,5 +147,6 @@ def _cyrillic(text: str) -> bool:
 def _noun_similarity(counts: list[Count], noun_vec: np.ndarray | None, embed: EmbedTexts | None) -> list[float]:
     if not counts or noun_vec is None or embed is None:
         return [0.0] * len(counts)
-    vecs = embed([c.noun or c.surface for c in counts])
+    # No noun after the number ("interceptions with 24 and ..."): the words before it say what it counts.
+    vecs = embed([c.noun or c.before or c.surface for c in counts])
     return [float(v @ noun_vec) for v in vecs]

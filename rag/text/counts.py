@@ -21,7 +21,23 @@ _ORDINAL_WORD = re.compile(
     r"(?:first|second|third|\w+th|\w+(?:inci|ıncı|uncu|üncü|nci|ncı|ncu|ncü)|"
     r"(?:перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят|\w+надцат|двадцат|тридцат)"
     r"(?:ый|ий|ой|ая|ья|ое|ье|ого|ьего|ому|ьему|ом|ьем|ей|ьей|ую|ью|ые|ьи|ых|ьих))")
-_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*|\d+(?:[.,]\d+)?(?:-[^\W\d_]+)?", re.UNICODE)
+# Digits grouped by thousands come first: "14 000" (az / ru, a space or a narrow no-break space) and
+# "16,000" (en) are one number, not "14" and a count of "000".
+_GROUPED = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,]\d)|\d{1,3}(?:,\d{3})+(?![\d.,]\d)"
+_WORD = re.compile(rf"(?:{_GROUPED})|\d+[.,]\d+(?![\d.,]\d)|[^\W_]+(?:-[^\W_]+)*|\d+(?:[.,]\d+)?(?:-[^\W\d_]+)?", re.UNICODE)
+_GROUPED_RE = re.compile(rf"^(?:{_GROUPED})$")
+# Scale words after a number ("390 billion", "2,5 млн", "5 milyon"): part of the number, not its noun.
+# Each maps to its rendering per language.
+_SCALES: dict[str, dict[str, str]] = {
+    "thousand": {"en": "thousand", "ru": "тыс.", "az": "min"},
+    "million": {"en": "million", "ru": "млн", "az": "milyon"},
+    "billion": {"en": "billion", "ru": "млрд", "az": "milyard"},
+}
+_SCALE_WORDS = {
+    **dict.fromkeys(("thousand", "thousands", "тысяча", "тысячи", "тысяч", "тыс", "min"), "thousand"),
+    **dict.fromkeys(("million", "millions", "миллион", "миллиона", "миллионов", "млн", "milyon"), "million"),
+    **dict.fromkeys(("billion", "billions", "миллиард", "миллиарда", "миллиардов", "млрд", "milyard"), "billion"),
+}
 _DIGITS = re.compile(r"^(\d+(?:[.,]\d+)?)(?:-([^\W\d_]+))?$")
 _ORD_SUFFIX = re.compile(r"^(?:ci|cı|cu|cü|nci|ncı|ncu|ncü|го|й|я|е|ое|ая|ый|ий|ой|th|st|nd|rd|ым|ом)$")
 
@@ -36,10 +52,14 @@ class Count:
     end: int
     noun: str  # up to two following words, as written ("beynəlxalq təşkilatı", "круглого стола")
     surface: str  # the number as written ("10", "üçüncü", "4-го")
+    before: str = ""  # up to two words before it ("interceptions with" 24): what it counts when no noun follows
+    scale: str = ""  # "thousand", "million" or "billion" when a scale word follows ("390 billion")
 
 
 def _word_value(w: str) -> tuple[float, bool] | None:
     low = w.lower()
+    if _GROUPED_RE.match(low):
+        return float(re.sub(r"\D", "", low)), False
     m = _DIGITS.match(low)
     if m:
         suffix = m.group(2)
@@ -61,6 +81,7 @@ def find_counts(text: str, lang: str | None = None) -> list[Count]:
     in_dates = [(d.start, d.end) for d in find_dates(text)]
     words = list(_WORD.finditer(text))
     out = []
+    consumed: set[int] = set()
     for i, m in enumerate(words):
         if any(a <= m.start() < b for a, b in in_dates):
             continue
@@ -72,19 +93,45 @@ def find_counts(text: str, lang: str | None = None) -> list[Count]:
             continue
         if value == 1 and not ordinal and not m.group()[0].isdigit():
             continue  # "bir" / "one" / "одна" are mostly articles and pronouns
+        if i in consumed:
+            continue  # the scale word of the number before it ("5 min" in az)
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        scale = ""
+        end = m.end()
+        if (nxt is not None and not ordinal and nxt.group().lower() in _SCALE_WORDS
+                and not text[m.end() : nxt.start()].strip()):
+            scale, end = _SCALE_WORDS[nxt.group().lower()], nxt.end()
+            consumed.add(i + 1)
+            if text[end : end + 1] == ".":
+                end += 1  # "тыс."
         following: list[str] = []
-        prev_end = m.end()
-        for w in words[i + 1 : i + 3]:
+        prev_end = end
+        for w in words[i + (2 if scale else 1) : i + (4 if scale else 3)]:
             if w.group().lower() in _STOP or _word_value(w.group()) or text[prev_end : w.start()].strip(" "):
                 break  # a conjunction, another number, or punctuation ends the phrase
             following.append(w.group())
             prev_end = w.end()
-        out.append(Count(value, ordinal, m.start(), m.end(), " ".join(following), m.group()))
+        before = [w.group() for w in words[max(0, i - 2) : i] if _joined(text, w.start(), m.start())]
+        out.append(Count(value, ordinal, m.start(), end, " ".join(following), text[m.start() : end],
+                         " ".join(before), scale))
     return out
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if value == int(value) else str(value)
+def _joined(text: str, a: int, b: int) -> bool:
+    """Nothing but words and spaces between ``a`` and ``b``: no sentence punctuation cuts them apart."""
+    return not re.search(r"[.,;:!?()\[\]\"«»]", text[a:b])
+
+
+def _number(value: float, lang: str = "en") -> str:
+    """Digits as the asker's language groups them: "16,000" (en), "16 000" (az / ru); small as they are."""
+    if value != int(value):
+        text = str(value)
+        return text if lang == "en" else text.replace(".", ",")
+    n = int(value)
+    if n < 10_000:
+        return str(n)
+    grouped = f"{n:,}"
+    return grouped if lang == "en" else grouped.replace(",", "\u00a0")
 
 
 def render_ordinal(value: float, lang: str) -> str:
@@ -100,5 +147,7 @@ def render_ordinal(value: float, lang: str) -> str:
 
 def render_count(count: Count, lang: str, noun: str = "") -> str:
     """The number in ``lang`` with ``noun`` (the question's own words for the counted thing) after it."""
-    text = render_ordinal(count.value, lang) if count.ordinal else _number(count.value)
+    text = render_ordinal(count.value, lang) if count.ordinal else _number(count.value, lang)
+    if count.scale:
+        text += " " + _SCALES[count.scale].get(lang, count.scale)
     return f"{text} {noun}".strip()
