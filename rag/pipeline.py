@@ -38,7 +38,7 @@ from rag.present import whole_quotes
 from rag.retrieve.retriever import HybridRetriever, Retriever
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings
-from rag.types import Answer, Document, Hit
+from rag.types import Answer, Chunk, Document, Hit
 
 log = logging.getLogger("rag")
 
@@ -198,7 +198,12 @@ class RAG:
                                 language_offsets=lambda q: self.store.language_offsets(q),
                                 centering=s.language_centering)
         return GroundedAnswerer(self.llm, s, ranker, similarity=e.similarity, embed_docs=ranker.embed_docs,
-                                selector=selector, repeat_question=repeat)
+                                selector=selector, repeat_question=repeat, document_chunks=self._document_chunks)
+
+    def _document_chunks(self, source: str) -> list[Chunk]:
+        """Every chunk of one indexed document (for an article's dateline: rag.answer.published)."""
+        meta = next((d for d in self.store.documents() if d["source"] == source), None)
+        return [] if meta is None else [self.store.chunk(cid) for cid in meta["chunk_ids"]]
 
     def index_exists(self) -> bool:
         return index_exists(self.settings)

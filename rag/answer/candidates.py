@@ -70,7 +70,7 @@ def counted_noun(question: str) -> str:
     words = re.findall(r"[^\W\d_]+", m.group(1))
     stop = {"does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "the", "of", "in", "for",
             "был", "было", "были", "в", "на", "ли", "всего", "таких"}
-    out = []
+    out: list[str] = []
     for w in words[:3]:
         if w.lower() in stop or (out and _VERB.search(w)):
             break  # "стран находится", "people attended": the counted noun ends before the verb
@@ -80,8 +80,8 @@ def counted_noun(question: str) -> str:
 
 # Verb endings after the counted noun (the noun itself is a genitive plural in ru, a plural in en):
 # ru present / past / reflexive, en past, az present / past. Language data.
-_VERB = re.compile(r"(?:ся|сь|ет|ит|ют|ят|ут|ает|ала|ало|али|ила|или|ыла|ыли|ела|ели|ed|ır|ir|ur|ür|ıb|ib|ub|üb|dı|di|du|dü)$",
-                   re.IGNORECASE)
+_VERB = re.compile(r"(?:ся|сь|ет|ит|ют|ят|ут|ала|ало|али|ила|или|ыла|ыли|ела|ели|"
+                   r"ed|ır|ir|ur|ür|ıb|ib|ub|üb|dı|di|du|dü)$", re.IGNORECASE)
 
 
 @dataclass

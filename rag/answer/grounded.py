@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from rag.answer.answerer import UNSUPPORTED, Answerer, Done, Event, ModelTurn, Selector, Token
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind
@@ -23,12 +23,16 @@ from rag.answer.compose import quoted, template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
+from rag.answer.published import asks_publication_date, find_dateline, publication_date
 from rag.answer.verify import CITE_RE, WORD_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
+from rag.text.dates import render_date
 from rag.text.sentences import sentence_window, split_sentences
 from rag.text.translit import latin_skeleton
-from rag.types import Answer, Citation, Evidence, Hit
+from rag.types import Answer, Chunk, Citation, Evidence, Hit
+
+DocumentChunks = Callable[[str], list[Chunk]]
 
 # Kinds whose answer is unmistakable on the surface: without a candidate there is no answer.
 _STRICT = ("date", "period", "number", "ordinal")
@@ -77,11 +81,14 @@ class GroundedAnswerer(Answerer):
     def __init__(self, llm: LLM, settings: Settings, ranker: EvidenceRanker, *,
                  similarity: Similarity | None = None, embed_docs: EmbedTexts | None = None,
                  support_threshold: float | None = None, selector: Selector | None = None,
-                 repeat_question: bool = True) -> None:
+                 repeat_question: bool = True, document_chunks: DocumentChunks | None = None) -> None:
+        """``document_chunks``: every chunk of one source, to find an article's dateline when no
+        retrieved passage holds it (``rag.answer.published``)."""
         super().__init__(llm, settings, similarity=similarity, support_threshold=support_threshold,
                          selector=selector, repeat_question=repeat_question)
         self.ranker = ranker
         self.embed_docs = embed_docs
+        self.document_chunks = document_chunks
 
     def stream(self, question: str, hits: Sequence[Hit], *, history: Sequence[Message] = (),
                language: str | None = None, rewritten_query: str | None = None,
@@ -103,6 +110,12 @@ class GroundedAnswerer(Answerer):
         result.timings["select"] = round(time.perf_counter() - t_sel, 3)
         if not ranked or ranked[0].score < s.evidence_min_score:
             yield Done(self._abstain(result, "no sentence of the passages is close enough to the question", t0))
+            return
+        if asks_publication_date(question, kind):
+            answer = self._published(result, ranked[0], pool, t0)
+            if not answer.abstained:
+                yield Token(answer.answer)  # final: read from the dateline, nothing takes it back
+            yield Done(answer)
             return
         top = ranked[: s.evidence_sentences]
         order = list(dict.fromkeys(x.hit for x in top))  # passage [1] holds the best sentence
@@ -168,6 +181,31 @@ class GroundedAnswerer(Answerer):
                 yield Done(self._typed(result, best, pool, number, t0, "typed answer from the evidence"))
             return
         yield Done(self._quote_if_declined(self._finish(result, raw, given, t0), top[0], pool, t0))
+
+    def _published(self, result: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
+        """The publication date of the article the best evidence sentence is from, cited to its dateline."""
+        ch = pool[best.hit].chunk
+        date = publication_date(ch.date)
+        if date is None or ch.date is None:
+            return self._abstain(result, "the article states no publication date", t0)
+        line = find_dateline([h.chunk for h in pool if h.chunk.source == ch.source], ch.date)
+        if line is None and self.document_chunks is not None:
+            line = find_dateline(self.document_chunks(ch.source), ch.date)
+        if line is None:
+            return self._abstain(result, "the article's dateline is not in its indexed text", t0)
+        c = line.chunk
+        quote = c.text[line.start : line.end].strip()
+        result.answer, result.path = template(render_date(date, result.language), 1, result.language), "template"
+        result.warnings.append("publication date read from the article's dateline")
+        result.citations = [Citation(n=1, source=c.source, chunk_id=c.id, text=c.text, start=c.start + line.start,
+                                     end=c.start + line.end, quote=quote, verified=True, support=1.0)]
+        result.evidence = [Evidence(n=1, source=c.source, chunk_id=c.id, text=quote, start=c.start + line.start,
+                                    end=c.start + line.end, lang=c.lang, score=round(best.score, 3), used=True)]
+        result.verified = True
+        result.timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
+        result.timings["answer"] = round(time.perf_counter() - t0, 3)
+        result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
+        return result
 
     def _quote_if_declined(self, answer: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
         """The best evidence sentence, quoted and cited, when ``may_quote`` allows; else ``answer`` as is."""

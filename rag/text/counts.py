@@ -24,7 +24,8 @@ _ORDINAL_WORD = re.compile(
 # Digits grouped by thousands come first: "14 000" (az / ru, a space or a narrow no-break space) and
 # "16,000" (en) are one number, not "14" and a count of "000".
 _GROUPED = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,]\d)|\d{1,3}(?:,\d{3})+(?![\d.,]\d)"
-_WORD = re.compile(rf"(?:{_GROUPED})|\d+[.,]\d+(?![\d.,]\d)|[^\W_]+(?:-[^\W_]+)*|\d+(?:[.,]\d+)?(?:-[^\W\d_]+)?", re.UNICODE)
+_WORD = re.compile(rf"(?:{_GROUPED})|\d+[.,]\d+(?![\d.,]\d)|[^\W_]+(?:-[^\W_]+)*|\d+(?:[.,]\d+)?(?:-[^\W\d_]+)?",
+                   re.UNICODE)
 _GROUPED_RE = re.compile(rf"^(?:{_GROUPED})$")
 # Scale words after a number ("390 billion", "2,5 млн", "5 milyon"): part of the number, not its noun.
 # Each maps to its rendering per language.

@@ -1,0 +1,64 @@
+""""When was this article published?" is answered from the article's own dateline, not from its body.
+
+The body of a news article is full of dates of events; the date the article itself carries (read at
+ingestion into ``Document.date`` / ``Chunk.date`` from its dateline: "21 мая 2022 г. 16:49",
+"23.05.2018", "- 11 fevral, 2026") is a different fact, and the one such a question asks for. The
+article is the one the question is about (the best evidence sentence's); the answer cites the
+dateline sentence itself, so the user sees where the date stands. No dateline, no answer.
+
+Only the question words are language data here (az / ru / en words for "published").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rag.text.dates import DateValue, find_dates
+from rag.text.sentences import split_sentences
+from rag.types import Chunk
+
+_PUBLISHED = re.compile(
+    r"\b(?:published|publication|posted)\b|"
+    r"опубликова\w*|публикаци\w*|размещ[её]н\w*|"
+    r"\bdərc\s+(?:olun|edil)\w*|\byayımlan\w*|\byayımla\w*",
+    re.IGNORECASE)
+
+
+def asks_publication_date(question: str, kind: str | None) -> bool:
+    """A date question about the article itself: "When was the news about … published?"."""
+    return kind == "date" and bool(_PUBLISHED.search(question))
+
+
+@dataclass(frozen=True)
+class Dateline:
+    chunk: Chunk
+    start: int  # span of the sentence within the chunk text
+    end: int
+    date: DateValue  # as written there, span relative to the sentence
+
+
+def publication_date(iso: str | None) -> DateValue | None:
+    """``Document.date`` ("2022-05-21") as a date to render; None when the article has none."""
+    if not iso:
+        return None
+    try:
+        d = dt.date.fromisoformat(iso)
+    except ValueError:
+        return None
+    return DateValue(0, 0, day=d.day, month=d.month, year=d.year)
+
+
+def find_dateline(chunks: Iterable[Chunk], iso: str) -> Dateline | None:
+    """The first sentence (in document order) of ``chunks`` that states the date ``iso`` in full."""
+    want = publication_date(iso)
+    if want is None:
+        return None
+    for ch in sorted(chunks, key=lambda c: (c.ordinal, c.start)):
+        for a, b in split_sentences(ch.text, ch.lang) or [(0, len(ch.text))]:
+            for d in find_dates(ch.text[a:b]):
+                if (d.day, d.month, d.year) == (want.day, want.month, want.year) and d.day2 is None:
+                    return Dateline(ch, a, b, d)
+    return None
