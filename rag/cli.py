@@ -159,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"skipped {line}", file=sys.stderr)
         for line in report.ignored:
             print(f"ignored {line}", file=sys.stderr)
+        for line in report.duplicates:
+            print(f"not indexed twice: {line}", file=sys.stderr)
         print(report.summary())
         if report.nothing_indexed():
             print(f"error: none of the {report.files} files could be indexed (reasons above)\n"

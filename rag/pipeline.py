@@ -29,7 +29,7 @@ from rag.index.base import ApplyReport, Store
 from rag.ingest.chunking import chunk_document
 from rag.ingest.documents import build_document
 from rag.ingest.identity import absolute, assign_sources, under
-from rag.ingest.loaders import iter_source_files, load_file
+from rag.ingest.loaders import RawDocument, iter_source_files, load_file
 from rag.llm.base import LLM, Message
 from rag.llm.factory import load_llm
 from rag.models.catalog import CATALOG
@@ -117,7 +117,11 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # hidden files and folders, deliberately not read
     unchanged: int = 0
-    accepted: int = 0  # files that are in the index after this run (new, changed or unchanged)
+    # "<source>: same content as <indexed source>": a copy of a document already indexed from another
+    # path (a second clone of the project, the same file in two folders) is not indexed twice, which
+    # would put the same passage twice among the hits. Counted in ``accepted``: its text is searchable.
+    duplicates: list[str] = field(default_factory=list)
+    accepted: int = 0  # files that are in the index after this run (new, changed, unchanged or duplicate)
 
     def nothing_indexed(self) -> bool:
         """Every file given was rejected (or there were none): the command failed."""
@@ -134,6 +138,7 @@ class IngestReport:
         parts = [
             f"{self.files} files",
             f"{self.unchanged} unchanged",
+            *([f"{len(self.duplicates)} already indexed under another name"] if self.duplicates else []),
             f"{len(self.skipped)} skipped",
             *([f"{len(self.ignored)} hidden ignored"] if self.ignored else []),
             f"+{a.added_docs if a else 0} new / {a.updated_docs if a else 0} changed / "
@@ -269,10 +274,14 @@ class RAG:
         if rebuild:
             self._store = open_store(self.settings, self.embedder, fresh=True)
         store = self.store_for_write()
-        files = assign_sources(iter_source_files([Path(p) for p in paths], report.ignored), store.documents())
+        indexed = store.documents()
+        files = assign_sources(iter_source_files([Path(p) for p in paths], report.ignored), indexed)
         report.files = len(files)
         upserts: list[tuple[Document, list]] = []
         seen: set[str] = set()
+        known = {d["source"] for d in indexed}
+        by_hash = {str(d["content_hash"]): str(d["source"]) for d in indexed}
+        copies: list[tuple[RawDocument, str]] = []  # (new file, the indexed document with its content)
         for path, source in tqdm(files, desc="read", unit="file", disable=not progress):
             seen.add(source)
             try:
@@ -281,22 +290,40 @@ class RAG:
                     report.unchanged += 1
                     report.accepted += 1
                     continue
-                doc = build_document(raw)
+                twin = by_hash.get(raw.content_hash)
+                if source not in known and twin is not None and twin != source:
+                    copies.append((raw, twin))  # decided below, once --sync's removals are known
+                    continue
+                self._add(raw, upserts, report)
+                by_hash[raw.content_hash] = source
             except InputError as exc:
                 report.skipped.append(f"{source}: {exc.message}")
                 log.warning("skipped %s: %s", source, exc.message)
                 continue
-            chunks = chunk_document(doc, self.embedder.count_tokens, self.settings.chunk_tokens,
-                                    self.settings.chunk_overlap_tokens)
-            for c in chunks:
-                report.languages[c.lang] = report.languages.get(c.lang, 0) + 1
-            upserts.append((doc, chunks))
-            report.accepted += 1
         roots = [Path(absolute(p)) for p in paths]
         removals = sorted(d["source"] for d in store.documents()
                           if d["source"] not in seen and under(str(d.get("path") or ""), roots)) if sync else []
+        for raw, twin in copies:
+            if twin in removals:  # a renamed or moved file: its old document goes, so index it anew
+                try:
+                    self._add(raw, upserts, report)
+                except InputError as exc:
+                    report.skipped.append(f"{raw.source}: {exc.message}")
+                continue
+            report.duplicates.append(f"{raw.source}: same content as {twin}")
+            report.accepted += 1
         if upserts or removals:
             report.apply = store.apply(upserts, removals, progress=progress)
+
+    def _add(self, raw: RawDocument, upserts: list[tuple[Document, list]], report: IngestReport) -> None:
+        """Clean and chunk one loaded file into ``upserts``; raises ``InputError`` when it has no text."""
+        doc = build_document(raw)
+        chunks = chunk_document(doc, self.embedder.count_tokens, self.settings.chunk_tokens,
+                                self.settings.chunk_overlap_tokens)
+        for c in chunks:
+            report.languages[c.lang] = report.languages.get(c.lang, 0) + 1
+        upserts.append((doc, chunks))
+        report.accepted += 1
 
     def store_for_write(self) -> Store:
         """The open store, or a new one (created empty when no index exists yet)."""

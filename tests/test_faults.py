@@ -288,6 +288,34 @@ def test_same_names_in_two_folders_are_two_documents(tmp_path: Path, embedder: A
     assert rc == 0 and {line.split("\t")[0] for line in out.splitlines()} == {"notes.txt", "collB/notes.txt"}
 
 
+def test_a_copy_of_an_indexed_document_is_not_indexed_twice(tmp_path: Path, embedder: Any,
+                                                             base_settings: Settings,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A second clone of the project (the same files under another path) does not double the seeds:
+    the same passage twice among the hits would crowd out a different one. A moved file under --sync is
+    indexed anew under its new name, so nothing is lost."""
+    settings = base_settings.replace(index_dir=tmp_path / "index")
+    first = write_docs(tmp_path / "clone1" / "seeds", {"en.txt": DOCS["en.txt"], "ru.txt": DOCS["ru.txt"]})
+    second = write_docs(tmp_path / "clone2" / "seeds", {"en.txt": DOCS["en.txt"], "ru.txt": DOCS["ru.txt"],
+                                                         "copy.txt": DOCS["ru.txt"]})
+    rag = make_rag(settings, embedder)
+    rag.ingest([first], progress=False)
+    report = rag.ingest([second], progress=False)
+    assert report.apply is None and report.accepted == 3 and not report.nothing_indexed()
+    assert sorted(report.duplicates) == ["copy.txt: same content as ru.txt", "seeds/en.txt: same content as en.txt",
+                                         "seeds/ru.txt: same content as ru.txt"]
+    assert set(doc_state(rag)) == {"en.txt", "ru.txt"}
+    _, hits, _ = rag.retrieve(QUESTION)
+    assert len({h.chunk.text for h in hits}) == len(hits)  # no passage twice
+    # The command line says so, exits 0 (the text is searchable) and changes nothing.
+    rc, _, err = run_cli("ingest", str(second), "--index", str(settings.index_dir), capsys=capsys)
+    assert rc == 0 and "not indexed twice: copy.txt: same content as ru.txt" in err
+    # A file renamed in its folder and synced: the old document goes, the new name holds the text.
+    (first / "en.txt").rename(first / "english.txt")
+    report = rag.ingest([first], sync=True, progress=False)
+    assert report.duplicates == [] and set(doc_state(rag)) == {"english.txt", "ru.txt"}
+
+
 # -- concurrent writers --------------------------------------------------------------------------------
 
 def test_concurrent_writers_lose_nothing(index: Path, tmp_path: Path, embedder: Any,

@@ -230,3 +230,16 @@ def test_delete_upload_only_touches_plain_names_inside_the_folder(tmp_path: Path
     assert (tmp_path / "outside.txt").exists()
     assert delete_upload(dest, "a.txt") is True and not (dest / "a.txt").exists()
     assert delete_upload(dest, "a.txt") is False
+
+
+def test_an_uploaded_copy_of_an_indexed_document_is_reported_under_its_indexed_name(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from ui.uploads import upload_report
+    copy = tmp_path / "uploads" / "report.txt"
+    copy.parent.mkdir()
+    copy.write_text("The same text as a seed.")
+    report = SimpleNamespace(skipped=[], apply=None, duplicates=["report.txt: same content as 000_seed.txt"])
+    lines = upload_report([copy], report, before=[], after=[], lang="en")
+    assert lines == ["Already indexed, unchanged: 000_seed.txt."]
+    assert not copy.exists()  # the indexed document holds the text; no orphan copy is kept

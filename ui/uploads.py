@@ -164,6 +164,10 @@ def upload_report(paths: Sequence[Path], report: Any, before: Sequence[dict[str,
     for line in report.skipped:
         name, _, reason = str(line).partition(": ")
         reasons[name] = reason
+    twins = {}  # uploaded copies of documents already indexed under another name
+    for line in getattr(report, "duplicates", []):
+        name, _, rest = str(line).partition(": same content as ")
+        twins[name] = rest
     apply = getattr(report, "apply", None)
     chunks = int(getattr(apply, "added_chunks", 0)) if apply else 0
     added: list[str] = []
@@ -174,6 +178,12 @@ def upload_report(paths: Sequence[Path], report: Any, before: Sequence[dict[str,
         key = str(p.resolve())
         if key in new:
             (same if key in old else added).append(new[key])
+            continue
+        twin = next((tw for n, tw in twins.items() if n == p.name or n.endswith("/" + p.name)), None)
+        if twin is not None:
+            same.append(twin)
+            if p.is_file():
+                p.unlink()  # the indexed document holds this text already
             continue
         reason = next((r for n, r in reasons.items() if n == p.name or n.endswith("/" + p.name)), "")
         failed.append(f"✗ {p.name}: {skip_reason(reason, lang)}")
