@@ -11,12 +11,10 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from rag.answer.answerer import Answerer, Done, Event
 from rag.answer.context import SentenceWindowSelector
@@ -25,11 +23,9 @@ from rag.answer.grounded import GroundedAnswerer
 from rag.embedding import SentenceTransformerEmbedder, VectorCache, folder_fingerprint
 from rag.errors import IndexError_, InputError, ModelMissingError
 from rag.index.backends import index_exists, location, open_store
-from rag.index.base import ApplyReport, Store
-from rag.ingest.chunking import chunk_document
-from rag.ingest.documents import build_document
-from rag.ingest.identity import absolute, assign_sources, under
-from rag.ingest.loaders import RawDocument, iter_source_files, load_file
+from rag.index.base import Store
+from rag.indexing import IngestReport, ingest_files
+from rag.ingest.identity import absolute
 from rag.llm.base import LLM, Message
 from rag.llm.factory import load_llm
 from rag.models.catalog import CATALOG
@@ -38,7 +34,7 @@ from rag.present import whole_quotes
 from rag.retrieve.retriever import HybridRetriever, Retriever
 from rag.retrieve.rewrite import condense
 from rag.settings import Settings
-from rag.types import Answer, Chunk, Document, Hit
+from rag.types import Answer, Chunk, Hit
 
 log = logging.getLogger("rag")
 
@@ -109,48 +105,6 @@ class LazyEmbedder:
     def similarity(self, text: str, others: Sequence[str]) -> list[float]:
         vecs = self.embed_documents([text, *others])
         return [float(x) for x in vecs[1:] @ vecs[0]]
-
-
-@dataclass
-class IngestReport:
-    files: int = 0
-    skipped: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)  # hidden files and folders, deliberately not read
-    unchanged: int = 0
-    # "<source>: same content as <indexed source>": a copy of a document already indexed from another
-    # path (a second clone of the project, the same file in two folders) is not indexed twice, which
-    # would put the same passage twice among the hits. Counted in ``accepted``: its text is searchable.
-    duplicates: list[str] = field(default_factory=list)
-    accepted: int = 0  # files that are in the index after this run (new, changed, unchanged or duplicate)
-
-    def nothing_indexed(self) -> bool:
-        """Every file given was rejected (or there were none): the command failed."""
-        return self.accepted == 0
-    apply: ApplyReport | None = None
-    languages: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        a = self.apply
-        chunks = a.added_chunks if a else 0
-        langs = ", ".join(f"{k}:{v}" for k, v in sorted(self.languages.items())) or "-"
-        rate = chunks / self.seconds if self.seconds and chunks else 0.0
-        parts = [
-            f"{self.files} files",
-            f"{self.unchanged} unchanged",
-            *([f"{len(self.duplicates)} already indexed under another name"] if self.duplicates else []),
-            f"{len(self.skipped)} skipped",
-            *([f"{len(self.ignored)} hidden ignored"] if self.ignored else []),
-            f"+{a.added_docs if a else 0} new / {a.updated_docs if a else 0} changed / "
-            f"-{a.removed_docs if a else 0} removed documents",
-            f"+{chunks} / -{a.removed_chunks if a else 0} chunks",
-            f"languages {langs}",
-            f"{self.seconds:.1f}s",
-            f"{rate:.1f} chunks/s",
-        ]
-        if a and a.index_kind:
-            parts.append(f"index {a.index_kind}")
-        return "ingest: " + ", ".join(parts)
 
 
 class RAG:
@@ -264,66 +218,13 @@ class RAG:
         t0 = time.perf_counter()
         report = IngestReport()
         with self._lock:
-            self._ingest_locked(paths, sync, rebuild, progress, report)
+            # --rebuild starts from an empty generation; the old index stays live until the new one is published.
+            if rebuild:
+                self._store = open_store(self.settings, self.embedder, fresh=True)
+            ingest_files(self.store_for_write(), paths, self.settings, self.embedder.count_tokens, report,
+                         sync=sync, progress=progress)
         report.seconds = time.perf_counter() - t0
         return report
-
-    def _ingest_locked(self, paths: Sequence[Path], sync: bool, rebuild: bool, progress: bool,
-                       report: IngestReport) -> None:
-        # --rebuild starts from an empty generation; the old index stays live until the new one is published.
-        if rebuild:
-            self._store = open_store(self.settings, self.embedder, fresh=True)
-        store = self.store_for_write()
-        indexed = store.documents()
-        files = assign_sources(iter_source_files([Path(p) for p in paths], report.ignored), indexed)
-        report.files = len(files)
-        upserts: list[tuple[Document, list]] = []
-        seen: set[str] = set()
-        known = {d["source"] for d in indexed}
-        by_hash = {str(d["content_hash"]): str(d["source"]) for d in indexed}
-        copies: list[tuple[RawDocument, str]] = []  # (new file, the indexed document with its content)
-        for path, source in tqdm(files, desc="read", unit="file", disable=not progress):
-            seen.add(source)
-            try:
-                raw = load_file(path, source, int(self.settings.max_file_mb * 1024 * 1024))
-                if not store.needs_update(source, raw.content_hash):
-                    report.unchanged += 1
-                    report.accepted += 1
-                    continue
-                twin = by_hash.get(raw.content_hash)
-                if source not in known and twin is not None and twin != source:
-                    copies.append((raw, twin))  # decided below, once --sync's removals are known
-                    continue
-                self._add(raw, upserts, report)
-                by_hash[raw.content_hash] = source
-            except InputError as exc:
-                report.skipped.append(f"{source}: {exc.message}")
-                log.warning("skipped %s: %s", source, exc.message)
-                continue
-        roots = [Path(absolute(p)) for p in paths]
-        removals = sorted(d["source"] for d in store.documents()
-                          if d["source"] not in seen and under(str(d.get("path") or ""), roots)) if sync else []
-        for raw, twin in copies:
-            if twin in removals:  # a renamed or moved file: its old document goes, so index it anew
-                try:
-                    self._add(raw, upserts, report)
-                except InputError as exc:
-                    report.skipped.append(f"{raw.source}: {exc.message}")
-                continue
-            report.duplicates.append(f"{raw.source}: same content as {twin}")
-            report.accepted += 1
-        if upserts or removals:
-            report.apply = store.apply(upserts, removals, progress=progress)
-
-    def _add(self, raw: RawDocument, upserts: list[tuple[Document, list]], report: IngestReport) -> None:
-        """Clean and chunk one loaded file into ``upserts``; raises ``InputError`` when it has no text."""
-        doc = build_document(raw)
-        chunks = chunk_document(doc, self.embedder.count_tokens, self.settings.chunk_tokens,
-                                self.settings.chunk_overlap_tokens)
-        for c in chunks:
-            report.languages[c.lang] = report.languages.get(c.lang, 0) + 1
-        upserts.append((doc, chunks))
-        report.accepted += 1
 
     def store_for_write(self) -> Store:
         """The open store, or a new one (created empty when no index exists yet)."""
