@@ -87,9 +87,6 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     language_centering: float = 0.5  # share of the query's similarity to each language's mean removed
-    # Passages of each language (by dense rank) kept within the first evidence_hits places, so the
-    # evidence ranker sees the best passage of every language (rag.retrieve.retriever.language_quota).
-    language_quota: int = 0
     lexical_weight: float = 1.0
     # Minimum IDF-weighted share of the query a chunk must contain to count as a lexical match
     # (``rag.index.lexical.LexicalIndex.search``). Measured with hybrid retrieval over the 60 seed

@@ -319,22 +319,3 @@ def test_index_keeps_one_mean_vector_per_chunk_language(hybrid_store: IndexStore
     assert set(offsets) == {c.lang for c in hybrid_store.chunks()}
     az = np.stack([hybrid_store.vector(c.id) for c in hybrid_store.chunks() if c.lang == "az"]).mean(axis=0)
     assert abs(offsets["az"] - float(az @ q)) < 1e-5
-
-
-# -- a language quota inside the evidence window ------------------------------------------------------
-
-def test_language_quota_brings_each_language_into_the_window_without_reordering_the_first_places() -> None:
-    from rag.retrieve.retriever import _Candidate, language_quota
-
-    def cand(i: int, lang: str, dense: int | None) -> _Candidate:
-        return _Candidate(Chunk(id=f"c{i}", source=f"{lang}.txt", text=str(i), start=0, end=1, lang=lang,
-                                ordinal=i), score=1.0 / (i + 1), dense_rank=dense)
-
-    ranked = [cand(i, "az", i + 1) for i in range(6)] + [cand(6, "en", 9), cand(7, "ru", 8), cand(8, "ru", 7)]
-    got = language_quota(ranked, window=4, quota=1)
-    assert [c.chunk.id for c in got[:2]] == ["c0", "c1"]  # the places the LLM reads stay as they were
-    head = [c.chunk.lang for c in got[:4]]
-    assert head.count("ru") == 1 and head.count("en") == 1 and head.count("az") == 2
-    assert got[2].chunk.id == "c8" and got[3].chunk.id == "c6"  # each language's best by dense rank
-    assert sorted(c.chunk.id for c in got) == sorted(c.chunk.id for c in ranked)  # nothing lost
-    assert language_quota(ranked, window=4, quota=0) == ranked

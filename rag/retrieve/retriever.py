@@ -92,10 +92,7 @@ class HybridRetriever:
             return (-c.score, c.dense_rank or math.inf, c.lexical_rank or math.inf, c.chunk.ordinal,
                     c.chunk.id)
 
-        ranked = sorted(cands.values(), key=key)
-        if use_dense and s.language_quota > 0:
-            ranked = language_quota(ranked, s.evidence_hits, s.language_quota)
-        ranked = ranked[:k]
+        ranked = sorted(cands.values(), key=key)[:k]
         return [Hit(chunk=c.chunk, score=c.score, dense_rank=c.dense_rank, lexical_rank=c.lexical_rank,
                     dense_score=c.dense_score, lexical_score=c.lexical_score) for c in ranked]
 
@@ -119,35 +116,3 @@ class HybridRetriever:
         shifted = [(chunk, score - alpha * offsets.get(chunk.lang, 0.0), score) for chunk, score in wide]
         shifted.sort(key=lambda t: -t[1])
         return [(chunk, raw) for chunk, _, raw in shifted[:depth]]
-
-
-def language_quota(ranked: list[_Candidate], window: int, quota: int) -> list[_Candidate]:
-    """``ranked`` with at least ``quota`` passages of every language among the dense candidates inside
-    the first ``window`` places: each language's best passage by dense rank is moved in at the end of
-    the window, in place of the lowest-placed passage of a language that has more than ``quota``.
-
-    Why: even after ``language_centering`` an Azerbaijani question about the one Russian article ranks
-    Azerbaijani passages about the same topic above it, so the evidence ranker (which reads the first
-    ``evidence_hits`` passages, sentence by sentence, across languages) never sees the answer. The
-    order of the first places is untouched, so what the LLM reads (``top_k`` < window) is the same."""
-    if window <= 0 or len(ranked) <= window:
-        return ranked
-    head, tail = list(ranked[:window]), list(ranked[window:])
-    count: dict[str, int] = {}
-    for c in head:
-        count[c.chunk.lang] = count.get(c.chunk.lang, 0) + 1
-    by_dense = sorted((c for c in tail if c.dense_rank is not None), key=lambda c: c.dense_rank or 0)
-    for cand in by_dense:
-        lang = cand.chunk.lang
-        if count.get(lang, 0) >= quota:
-            continue
-        out = next((i for i in range(len(head) - 1, -1, -1) if count[head[i].chunk.lang] > quota), None)
-        if out is None:
-            break
-        dropped = head.pop(out)
-        count[dropped.chunk.lang] -= 1
-        head.append(cand)
-        count[lang] = count.get(lang, 0) + 1
-        tail.remove(cand)
-        tail.insert(0, dropped)
-    return head + tail
