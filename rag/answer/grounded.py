@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from rag.answer.answerer import UNSUPPORTED, Answerer, Done, Event, ModelTurn, Selector, Token
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind
@@ -23,16 +23,13 @@ from rag.answer.compose import quoted, template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
-from rag.answer.published import asks_publication_date, find_dateline, publication_date
+from rag.answer.published import DocumentChunks, asks_publication_date, dateline_answer
 from rag.answer.verify import CITE_RE, WORD_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
-from rag.text.dates import render_date
 from rag.text.sentences import sentence_window, split_sentences
 from rag.text.translit import latin_skeleton
-from rag.types import Answer, Chunk, Citation, Evidence, Hit
-
-DocumentChunks = Callable[[str], list[Chunk]]
+from rag.types import Answer, Citation, Evidence, Hit
 
 # Kinds whose answer is unmistakable on the surface: without a candidate there is no answer.
 _STRICT = ("date", "period", "number", "ordinal")
@@ -184,24 +181,13 @@ class GroundedAnswerer(Answerer):
 
     def _published(self, result: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
         """The publication date of the article the best evidence sentence is from, cited to its dateline."""
-        ch = pool[best.hit].chunk
-        date = publication_date(ch.date)
-        if date is None or ch.date is None:
-            return self._abstain(result, "the article states no publication date", t0)
-        line = find_dateline([h.chunk for h in pool if h.chunk.source == ch.source], ch.date)
-        if line is None and self.document_chunks is not None:
-            line = find_dateline(self.document_chunks(ch.source), ch.date)
-        if line is None:
-            return self._abstain(result, "the article's dateline is not in its indexed text", t0)
-        c = line.chunk
-        quote = c.text[line.start : line.end].strip()
-        result.answer, result.path = template(render_date(date, result.language), 1, result.language), "template"
+        found = dateline_answer(pool[best.hit].chunk, [h.chunk for h in pool], self.document_chunks,
+                                result.language, best.score)
+        if isinstance(found, str):
+            return self._abstain(result, found, t0)
+        result.answer, result.citations, result.evidence = found
+        result.path, result.verified = "template", True
         result.warnings.append("publication date read from the article's dateline")
-        result.citations = [Citation(n=1, source=c.source, chunk_id=c.id, text=c.text, start=c.start + line.start,
-                                     end=c.start + line.end, quote=quote, verified=True, support=1.0)]
-        result.evidence = [Evidence(n=1, source=c.source, chunk_id=c.id, text=quote, start=c.start + line.start,
-                                    end=c.start + line.end, lang=c.lang, score=round(best.score, 3), used=True)]
-        result.verified = True
         result.timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
         result.timings["answer"] = round(time.perf_counter() - t0, 3)
         result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from rag.text.dates import DateValue, find_dates
+from rag.answer.compose import template
+from rag.text.dates import DateValue, find_dates, render_date
 from rag.text.sentences import split_sentences
-from rag.types import Chunk
+from rag.types import Chunk, Citation, Evidence
+
+DocumentChunks = Callable[[str], list[Chunk]]  # every chunk of one source (the store's)
 
 _PUBLISHED = re.compile(
     r"\b(?:published|publication|posted)\b|"
@@ -62,3 +65,26 @@ def find_dateline(chunks: Iterable[Chunk], iso: str) -> Dateline | None:
                 if (d.day, d.month, d.year) == (want.day, want.month, want.year) and d.day2 is None:
                     return Dateline(ch, a, b, d)
     return None
+
+
+def dateline_answer(best: Chunk, retrieved: Sequence[Chunk], document_chunks: DocumentChunks | None, lang: str,
+                    score: float) -> tuple[str, list[Citation], list[Evidence]] | str:
+    """(answer, citations, evidence) giving the publication date of ``best``'s article in ``lang``,
+    cited as [1] to its dateline sentence; or why there is none (the reason to decline). The dateline
+    is looked for in the retrieved chunks of that article first, then in all of its chunks."""
+    date = publication_date(best.date)
+    if date is None or best.date is None:
+        return "the article states no publication date"
+    line = find_dateline([c for c in retrieved if c.source == best.source], best.date)
+    if line is None and document_chunks is not None:
+        line = find_dateline(document_chunks(best.source), best.date)
+    if line is None:
+        return "the article's dateline is not in its indexed text"
+    c = line.chunk
+    quote = c.text[line.start : line.end].strip()
+    start, end = c.start + line.start, c.start + line.end
+    citation = Citation(n=1, source=c.source, chunk_id=c.id, text=c.text, start=start, end=end, quote=quote,
+                        verified=True, support=1.0)
+    evidence = Evidence(n=1, source=c.source, chunk_id=c.id, text=quote, start=start, end=end, lang=c.lang,
+                        score=round(score, 3), used=True)
+    return template(render_date(date, lang), 1, lang), [citation], [evidence]
