@@ -91,7 +91,7 @@ def ingest_files(store: Store, paths: Sequence[Path], settings: Settings, count_
                 report.accepted += 1
                 continue
             twin = by_hash.get(raw.content_hash)
-            if source not in known and twin is not None and twin != source:
+            if twin is not None and source not in known:
                 copies.append((raw, twin))  # decided below, once --sync's removals are known
                 continue
             _add(raw, upserts, report, settings, count_tokens)
@@ -101,7 +101,7 @@ def ingest_files(store: Store, paths: Sequence[Path], settings: Settings, count_
             log.warning("skipped %s: %s", source, exc.message)
             continue
     roots = [Path(absolute(p)) for p in paths]
-    removals = sorted(d["source"] for d in store.documents()
+    removals = sorted(d["source"] for d in indexed  # nothing was written since it was read
                       if d["source"] not in seen and under(str(d.get("path") or ""), roots)) if sync else []
     for raw, twin in copies:
         if twin in removals:  # a renamed or moved file: its old document goes, so index it anew

@@ -179,13 +179,13 @@ def upload_report(paths: Sequence[Path], report: Any, before: Sequence[dict[str,
         if key in new:
             (same if key in old else added).append(new[key])
             continue
-        twin = next((tw for n, tw in twins.items() if n == p.name or n.endswith("/" + p.name)), None)
+        twin = _by_file_name(twins, p)
         if twin is not None:
             same.append(twin)
             if p.is_file():
                 p.unlink()  # the indexed document holds this text already
             continue
-        reason = next((r for n, r in reasons.items() if n == p.name or n.endswith("/" + p.name)), "")
+        reason = _by_file_name(reasons, p) or ""
         failed.append(f"✗ {p.name}: {skip_reason(reason, lang)}")
         if p.is_file():
             p.unlink()
@@ -194,6 +194,11 @@ def upload_report(paths: Sequence[Path], report: Any, before: Sequence[dict[str,
     if same:
         lines.append(t("upload_unchanged", lang, names=", ".join(same)))
     return lines + failed
+
+
+def _by_file_name(by_source: dict[str, str], path: Path) -> str | None:
+    """The entry of the report line whose source names ``path``'s file (a source may carry a folder)."""
+    return next((v for n, v in by_source.items() if n == path.name or n.endswith("/" + path.name)), None)
 
 
 def stored_upload(dest_dir: Path, doc_path: str | None) -> Path | None:

@@ -51,6 +51,14 @@ class ModelTurn:
 Event = Token | Done | ModelTurn
 
 
+def stamp_times(result: Answer, t0: float) -> None:
+    """Close an answer's timings: time to first token (now, if no token came), the answer stage since
+    ``t0``, and the total with retrieval."""
+    result.timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
+    result.timings["answer"] = round(time.perf_counter() - t0, 3)
+    result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
+
+
 def select_context(hits: Sequence[Hit], top_k: int) -> list[tuple[Hit, str]]:
     """The passages the model reads. Fewer, shorter passages = faster answers (prompt reading dominates)."""
     return [(h, h.chunk.text) for h in hits[:top_k]]
@@ -175,8 +183,7 @@ class Answerer:
             kept = set(cited_numbers(short))
             result.citations = [c for c in checked.citations if c.n in kept]
         result.verified = all(c.verified for c in result.citations)
-        result.timings["answer"] = round(time.perf_counter() - t0, 3)
-        result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
+        stamp_times(result, t0)
         return result
 
     def _abstain(self, result: Answer, why: str, t0: float) -> Answer:
@@ -185,7 +192,5 @@ class Answerer:
         result.citations = []
         result.verified = False
         result.warnings.append(f"abstained: {why}")
-        result.timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
-        result.timings["answer"] = round(time.perf_counter() - t0, 3)
-        result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
+        stamp_times(result, t0)
         return result

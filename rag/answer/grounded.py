@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 
-from rag.answer.answerer import UNSUPPORTED, Answerer, Done, Event, ModelTurn, Selector, Token
+from rag.answer.answerer import UNSUPPORTED, Answerer, Done, Event, ModelTurn, Selector, Token, stamp_times
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind
 from rag.answer.compose import quoted, template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
@@ -188,9 +188,7 @@ class GroundedAnswerer(Answerer):
         result.answer, result.citations, result.evidence = found
         result.path, result.verified = "template", True
         result.warnings.append("publication date read from the article's dateline")
-        result.timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
-        result.timings["answer"] = round(time.perf_counter() - t0, 3)
-        result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
+        stamp_times(result, t0)
         return result
 
     def _quote_if_declined(self, answer: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
@@ -202,8 +200,7 @@ class GroundedAnswerer(Answerer):
         answer.answer, answer.abstained, answer.verified, answer.path = (
             quoted(best.text, 1, answer.language), False, True, "quote")
         self._cite_sentence(answer, best, pool, 1)
-        answer.timings["answer"] = round(time.perf_counter() - t0, 3)
-        answer.timings["total"] = round(answer.timings.get("retrieve", 0.0) + answer.timings["answer"], 3)
+        stamp_times(answer, t0)
         return answer
 
     def _generate(self, messages: list[Message], result: Answer, usage: Usage, t0: float) -> Iterator[Token | str]:
@@ -242,9 +239,7 @@ class GroundedAnswerer(Answerer):
                 result.warnings.append(path_note)
         self._cite_sentence(result, c.sentence, pool, n)
         result.verified = True
-        result.timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
-        result.timings["answer"] = round(time.perf_counter() - t0, 3)
-        result.timings["total"] = round(result.timings.get("retrieve", 0.0) + result.timings["answer"], 3)
+        stamp_times(result, t0)
         return result
 
     @staticmethod

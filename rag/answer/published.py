@@ -40,7 +40,6 @@ class Dateline:
     chunk: Chunk
     start: int  # span of the sentence within the chunk text
     end: int
-    date: DateValue  # as written there, span relative to the sentence
 
 
 def publication_date(iso: str | None) -> DateValue | None:
@@ -63,7 +62,7 @@ def find_dateline(chunks: Iterable[Chunk], iso: str) -> Dateline | None:
         for a, b in split_sentences(ch.text, ch.lang) or [(0, len(ch.text))]:
             for d in find_dates(ch.text[a:b]):
                 if (d.day, d.month, d.year) == (want.day, want.month, want.year) and d.day2 is None:
-                    return Dateline(ch, a, b, d)
+                    return Dateline(ch, a, b)
     return None
 
 

@@ -107,7 +107,8 @@ def find_counts(text: str, lang: str | None = None) -> list[Count]:
                 end += 1  # "тыс."
         following: list[str] = []
         prev_end = end
-        for w in words[i + (2 if scale else 1) : i + (4 if scale else 3)]:
+        first = i + 2 if scale else i + 1  # the noun follows the scale word, if there is one
+        for w in words[first : first + 2]:
             if w.group().lower() in _STOP or _word_value(w.group()) or text[prev_end : w.start()].strip(" "):
                 break  # a conjunction, another number, or punctuation ends the phrase
             following.append(w.group())
