@@ -80,6 +80,10 @@ def test_question_kinds_in_three_languages() -> None:
     assert question_kind("Azərbaycan forumda neçənci dəyirmi masaya həmsədrlik edib?") == "ordinal"
     assert question_kind("Кто представил доклад?") == "person"
     assert question_kind("Why does the head of the service stress cooperation?") is None
+    # The first question word decides; a later "when" only opens a clause.
+    assert question_kind("Сколько команд вышли в финал, когда за них играл Мэннинг?") == "number"
+    assert question_kind("Who was the leader when the Franks entered the valley?") == "person"
+    assert question_kind("When did the meeting that Huseynov chaired take place?") == "date"
     assert counted_noun("How many states does the Almaty Process bring together?") == "states"
 
 

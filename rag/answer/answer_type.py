@@ -67,12 +67,15 @@ _NUMBER_WORDS = re.compile(
 
 
 def expected_type(question: str) -> AnswerType | None:
-    """The answer type a question asks for, or None when its words do not say (what / why / how)."""
+    """The answer type a question asks for, or None when its words do not say (what / why / how).
+
+    The question word that comes first decides: "Сколько команд …, когда в их составе играл …?" asks
+    how many, and its "когда" only opens a clause. On a tie (one cue inside another, "hansı il" /
+    "hansı illər") the order of ``_CUES`` decides, so "in what year" stays a date question."""
     q = question.lower().replace("i̇", "i")
-    for kind, pattern in _CUES:
-        if pattern.search(q):
-            return kind
-    return None
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_CUES)
+             if (m := pattern.search(q)) is not None]
+    return min(found)[2] if found else None
 
 
 def holds(kind: Literal["date", "number"], sentence: str) -> bool:
