@@ -106,6 +106,10 @@ def main() -> None:
                 composed.append(quote_or(old, ranked[0], pool, q, row, kind or "", s.quote_min_sentence, tally))
             continue
         cands = extract(kind, q, lang, top, pool, docs, top=s.evidence_sentences)
+        if kind == "person":  # as the product does (rag.answer.grounded)
+            if args.show:
+                print(f"{row['id']} roles: " + "; ".join(f"{c.text} {c.role:.3f}" for c in cands[:4]))
+            cands = [c for c in cands if c.role >= s.typed_min_role]
         if not weak and not cands:
             composed.append(dict(old, answer="(declined)", abstained=True, citations=[], path="", kind=kind))
         if weak or not cands:

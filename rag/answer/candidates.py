@@ -21,6 +21,7 @@ import numpy as np
 
 from rag.answer.answer_type import expected_type
 from rag.answer.evidence import Sentence
+from rag.answer.persons import person_words, question_without_who, role_phrase
 from rag.answer.terms import content_terms
 from rag.text.counts import Count, find_counts, render_count
 from rag.text.dates import DateValue, find_dates, render_date
@@ -42,6 +43,9 @@ _ORG = re.compile(r"\b(which (?:organi[sz]ations?|agency|agencies|bodies|body|in
 _YESNO = re.compile(r"^(?:is|are|was|were|does|do|did|has|have|had|can|will)\b|\bли\b|"
                     r"\b\w+(?:mı|mi|mu|mü|mıdır|midir|mudur|müdür)\b[?]?$", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\b(?:how many|how much|сколько|neçə)\s+(.*)", re.IGNORECASE)
+# How much the role agreement counts against the sentence's own score when ranking people (on dev the
+# pick was the same for weights 0.3 to 1.0; bench/typed_answers.py).
+ROLE_WEIGHT = 0.5
 TYPED = ("date", "period", "number", "ordinal", "person", "organisation", "place")
 
 
@@ -90,7 +94,8 @@ class Candidate:
     text: str  # rendered in the asker's language
     sentence: Sentence  # where it was read
     span: tuple[int, int]  # within the sentence text
-    score: float  # the sentence's score, plus noun agreement for counts
+    score: float  # the sentence's score, plus noun agreement for counts or role agreement for people
+    role: float = 0.0  # people: cosine of the question to the role phrase beside the name (rag.answer.persons)
 
 
 def _date_ok(kind: str, d: DateValue, question: str) -> bool:
@@ -107,6 +112,8 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
     asked = set(content_terms(question))
     noun = counted_noun(question)
     noun_vec = embed([noun])[0] if embed is not None and noun else None
+    who_vec = embed([question_without_who(question)])[0] if embed is not None and kind == "person" else None
+    context = " ".join(h.chunk.text for h in hits)  # where a common noun shows itself in lower case
     for rank, s in enumerate(ranked[:top]):
         src_lang = hits[s.hit].chunk.lang
         base = s.score - 0.01 * rank
@@ -121,23 +128,43 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
             for c, sim in zip(counts, sims, strict=True):
                 out.append(Candidate(kind, render_count(c, lang, noun if not c.ordinal else ""), s,
                                      (c.start, c.end), base + 0.2 * sim))
-        elif kind in ("person", "organisation", "place"):
+        elif kind == "person":
+            out += _persons(s, base, asked, lang, src_lang, context, who_vec, embed)
+        elif kind in ("organisation", "place"):
             for n in find_names(s.text, src_lang):
                 if n.start == 0 and len(n.surface.split()) == 1 and not n.acronym:
                     continue  # the sentence's first word is capitalised anyway
                 stems = {latin_skeleton(w)[:5] for w in n.base.split()}
                 if stems & asked:
                     continue  # the question's own name is not its answer
-                if kind == "person" and (n.acronym or len(n.base.split()) < 2):
-                    continue
                 if kind == "organisation" and not (n.acronym or len(n.base.split()) >= 2):
                     continue
-                shown = render_name(n.base, lang, src_lang)
-                if _cyrillic(shown) != _cyrillic(n.base):
-                    shown = f"{shown} ({n.base})"  # a transliteration, with the name as the source spells it
-                out.append(Candidate(kind, shown, s, (n.start, n.end), base))
+                # A transliteration is shown with the name as the source spells it.
+                out.append(Candidate(kind, _shown(n.base, lang, src_lang), s, (n.start, n.end), base))
     out.sort(key=lambda c: -c.score)
     return out
+
+
+def _persons(s: Sentence, base: float, asked: set[str], lang: str, src_lang: str, context: str,
+             who_vec: np.ndarray | None, embed: EmbedTexts | None) -> list[Candidate]:
+    """People named in ``s``, scored by how well the role beside each name matches the question."""
+    found: list[tuple[int, int, str, str]] = []
+    for n in find_names(s.text, src_lang):
+        person = person_words(n, context)
+        if person is None or {latin_skeleton(w)[:5] for w in person[2].split()} & asked:
+            continue  # not a person, or the question's own person
+        found.append((*person, role_phrase(s.text, person[0], person[1])))
+    roles = embed([f[3] or f[2] for f in found]) if found and embed is not None and who_vec is not None else None
+    out = []
+    for i, (a, b, name, _role) in enumerate(found):
+        role = float(roles[i] @ who_vec) if roles is not None and who_vec is not None else 0.0
+        out.append(Candidate("person", _shown(name, lang, src_lang), s, (a, b), base + ROLE_WEIGHT * role, role))
+    return out
+
+
+def _shown(base: str, lang: str, src_lang: str) -> str:
+    shown = render_name(base, lang, src_lang)
+    return f"{shown} ({base})" if _cyrillic(shown) != _cyrillic(base) else shown
 
 
 def _cyrillic(text: str) -> bool:

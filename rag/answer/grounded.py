@@ -120,11 +120,14 @@ class GroundedAnswerer(Answerer):
         number = {hit_index: n + 1 for n, hit_index in enumerate(order)}
         result.evidence = [self._evidence(x, pool, number[x.hit]) for x in top]
         cands: list[Candidate] = []
-        # Names are read by rules too (rag.text.names), but on the dev half a name read that way was the
-        # answer for only 2 of 16 person / organisation / place questions (bench/typed_answers.py): the
-        # LLM reads those from the evidence sentences instead.
+        # Organisation and place names are read by rules too (rag.text.names), but on the dev half such a
+        # name was rarely the answer (bench/typed_answers.py): the LLM reads those from the evidence. A
+        # person is taken only when the role beside the name matches the question (rag.answer.persons);
+        # otherwise the LLM reads the passages as before.
         if kind in s.typed_kinds.split(","):
             cands = extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences)
+            if kind == "person":
+                cands = [c for c in cands if c.role >= s.typed_min_role]
         if kind in _STRICT and not cands:
             yield Done(self._abstain(result, f"no {kind} in the evidence sentences", t0))
             return
