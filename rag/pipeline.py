@@ -161,8 +161,7 @@ class RAG:
 
     def _document_chunks(self, source: str) -> list[Chunk]:
         """Every chunk of one indexed document (for an article's dateline: rag.answer.published)."""
-        meta = next((d for d in self.store.documents() if d["source"] == source), None)
-        return [] if meta is None else [self.store.chunk(cid) for cid in meta["chunk_ids"]]
+        return self.store.document_chunks(source)
 
     def index_exists(self) -> bool:
         return index_exists(self.settings)

@@ -65,6 +65,11 @@ def assert_same_reads(local: IndexStore, milvus: MilvusStore, memo: MemoEmbedder
     assert [{k: v for k, v in d.items() if k != "ingested_at"} for d in milvus.documents()] == strip
     for source in local.sources():
         assert milvus.document(source) == local.document(source)
+        chunks = local.document_chunks(source)
+        assert chunks and [c.source for c in chunks] == [source] * len(chunks)
+        assert [c.ordinal for c in chunks] == sorted(c.ordinal for c in chunks)
+        assert milvus.document_chunks(source) == chunks
+    assert local.document_chunks("absent.txt") == milvus.document_chunks("absent.txt") == []
     qv = memo.embed_queries(["Abdulla Shahid meeting in New York"])[0]
     dense_l, dense_m = local.search_dense(qv, 6), milvus.search_dense(qv, 6)
     assert [c.id for c, _ in dense_m] == [c.id for c, _ in dense_l]

@@ -88,6 +88,11 @@ class Store(Protocol):
         """One chunk by id; ``KeyError`` if absent."""
         ...
 
+    def document_chunks(self, source: str) -> list[Chunk]:
+        """Every chunk of one document, in reading order; [] if absent. One lookup by source, not a
+        scan of every document's metadata (an article's dateline: rag.answer.published)."""
+        ...
+
     def needs_update(self, source: str, content_hash: str) -> bool:
         """True unless a document ``source`` with exactly this content hash is stored (lets ingestion
         skip unchanged files before parsing or embedding them)."""

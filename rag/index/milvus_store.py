@@ -213,6 +213,10 @@ class MilvusStore:
             raise KeyError(f"no chunk {chunk_id!r} in the index")
         return found[0]
 
+    def document_chunks(self, source: str) -> list[Chunk]:
+        rec = self.records([source]).get(source)
+        return [] if rec is None else sorted(self.get_chunks(list(rec["chunk_ids"])), key=lambda c: c.ordinal)
+
     def chunks(self) -> list[Chunk]:
         out = [Chunk.from_dict(r["chunk"]) for r in self.all_rows(CHUNKS, 'id != ""', ["chunk"])]
         return sorted(out, key=lambda c: (c.source, c.ordinal, c.id))

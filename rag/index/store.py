@@ -179,6 +179,11 @@ class IndexStore:
     def chunks(self) -> list[Chunk]:
         return list(self._state.chunks)
 
+    def document_chunks(self, source: str) -> list[Chunk]:
+        st = self._state
+        doc = st.docs.get(source)
+        return [] if doc is None else [st.chunks[st.row_of[cid]] for cid in doc["chunk_ids"]]
+
     def vector(self, chunk_id: str) -> np.ndarray:
         st = self._state
         return np.array(st.vectors[st.row_of[chunk_id]])
