@@ -108,8 +108,10 @@ def main() -> None:
         cands = extract(kind, q, lang, top, pool, docs, top=s.evidence_sentences)
         if kind == "person":  # as the product does (rag.answer.grounded)
             if args.show:
-                print(f"{row['id']} roles: " + "; ".join(f"{c.text} {c.role:.3f}" for c in cands[:4]))
-            cands = [c for c in cands if c.role >= s.typed_min_role]
+                print(f"{row['id']} roles: " + "; ".join(f"{c.text} {c.agreement:.3f}" for c in cands[:4]))
+            cands = [c for c in cands if c.agreement >= s.typed_min_role]
+        if kind == "number" and args.show:
+            print(f"{row['id']} nouns: " + "; ".join(f"{c.text} {c.agreement:.3f}" for c in cands[:4]))
         if not weak and not cands:
             composed.append(dict(old, answer="(declined)", abstained=True, citations=[], path="", kind=kind))
         if weak or not cands:

@@ -59,8 +59,8 @@ def test_the_person_whose_role_matches_the_question_wins(embedder) -> None:  # t
         ("az", "BMT-nin Azərbaycandakı Rezident Koordinatoru kimdir?", "Qulam İshaqzai"),
     ]:
         got = extract("person", question, lang, ranked, hits, embedder.embed_documents)
-        assert got[0].text.startswith(expected), (question, [(c.text, c.role) for c in got])
-        assert got[0].role > max(c.role for c in got[1:])
+        assert got[0].text.startswith(expected), (question, [(c.text, c.agreement) for c in got])
+        assert got[0].agreement > max(c.agreement for c in got[1:])
 
 
 def test_person_read_by_role_or_left_to_the_llm(embedder) -> None:  # type: ignore[no-untyped-def]

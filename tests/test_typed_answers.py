@@ -210,6 +210,9 @@ def test_grouped_digits_and_scale_words_are_one_number() -> None:
 
 def test_counted_noun_stops_before_the_verb() -> None:
     assert counted_noun("Сколько стран находится в регионе?") == "стран"
+    assert counted_noun("Сколько команд достигли финала?") == "команд"
+    assert counted_noun("Сколько стран приняли участие?") == "стран"
+    assert counted_noun("Сколько дней длились переговоры?") == "дней"
     assert counted_noun("How many people attended the meeting?") == "people"
     assert counted_noun("Сколько международных организаций объединяет процесс?") == "международных организаций"
 

@@ -83,8 +83,9 @@ def counted_noun(question: str) -> str:
 
 
 # Verb endings after the counted noun (the noun itself is a genitive plural in ru, a plural in en):
-# ru present / past / reflexive, en past, az present / past. Language data.
-_VERB = re.compile(r"(?:ся|сь|ет|ит|ют|ят|ут|ала|ало|али|ила|или|ыла|ыли|ела|ели|"
+# ru present / past / reflexive (every past plural ends in -ли: приняли, достигли; no genitive plural does),
+# en past, az present / past. Language data.
+_VERB = re.compile(r"(?:ся|сь|ет|ит|ют|ят|ут|ала|ало|ила|ыла|ела|\w\wли|"
                    r"ed|ır|ir|ur|ür|ıb|ib|ub|üb|dı|di|du|dü)$", re.IGNORECASE)
 
 
@@ -95,7 +96,10 @@ class Candidate:
     sentence: Sentence  # where it was read
     span: tuple[int, int]  # within the sentence text
     score: float  # the sentence's score, plus noun agreement for counts or role agreement for people
-    role: float = 0.0  # people: cosine of the question to the role phrase beside the name (rag.answer.persons)
+    # How well the candidate agrees with what the question asks about: for people the cosine of the
+    # question to the role phrase beside the name (rag.answer.persons); for counts the cosine of the
+    # question's counted noun to the count's own noun; 0.0 when there is nothing to compare.
+    agreement: float = 0.0
 
 
 def _date_ok(kind: str, d: DateValue, question: str) -> bool:
@@ -127,7 +131,7 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
             sims = _noun_similarity(counts, noun_vec, embed)
             for c, sim in zip(counts, sims, strict=True):
                 out.append(Candidate(kind, render_count(c, lang, noun if not c.ordinal else ""), s,
-                                     (c.start, c.end), base + 0.2 * sim))
+                                     (c.start, c.end), base + 0.2 * sim, sim))
         elif kind == "person":
             out += _persons(s, base, asked, lang, src_lang, context, who_vec, embed)
         elif kind in ("organisation", "place"):

@@ -127,7 +127,7 @@ class GroundedAnswerer(Answerer):
         if kind in s.typed_kinds.split(","):
             cands = extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences)
             if kind == "person":
-                cands = [c for c in cands if c.role >= s.typed_min_role]
+                cands = [c for c in cands if c.agreement >= s.typed_min_role]
         if kind in _STRICT and not cands:
             yield Done(self._abstain(result, f"no {kind} in the evidence sentences", t0))
             return
