@@ -152,4 +152,15 @@ def render_count(count: Count, lang: str, noun: str = "") -> str:
     text = render_ordinal(count.value, lang) if count.ordinal else _number(count.value, lang)
     if count.scale:
         text += " " + _SCALES[count.scale].get(lang, count.scale)
+    elif lang == "ru" and _needs_singular(count.value):
+        noun = ""  # the question's "сколько команд" gives the genitive plural; "2 команд" would be wrong
     return f"{text} {noun}".strip()
+
+
+def _needs_singular(value: float) -> bool:
+    """Russian numbers ending in 1-4 (not 11-14), and fractions, take a singular noun ("2 команды",
+    "21 страна"), which the question's genitive plural is not; the number is then given alone."""
+    if value != int(value):
+        return True
+    n = int(value)
+    return n % 10 in (1, 2, 3, 4) and n % 100 not in (11, 12, 13, 14)
