@@ -9,7 +9,7 @@ from fakes import ScriptedLLM
 from rag.answer.candidates import extract
 from rag.answer.evidence import EvidenceRanker, Sentence
 from rag.answer.grounded import GroundedAnswerer
-from rag.answer.persons import person_words, question_without_who, role_phrase
+from rag.answer.persons import lower_stems, person_words, question_without_who, role_phrase
 from rag.settings import Settings
 from rag.text.names import find_names
 from rag.types import Chunk, Hit
@@ -30,7 +30,7 @@ def _hit(text: str) -> Hit:
 
 
 def _people(text: str) -> list[str]:
-    return [p[2] for n in find_names(text, "az") if (p := person_words(n, text)) is not None]
+    return [p[2] for n in find_names(text, "az") if (p := person_words(n, lower_stems(text))) is not None]
 
 
 def test_people_are_told_from_institutions_and_common_nouns() -> None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from rag.answer.answer_type import expected_type
 from rag.answer.evidence import Sentence
-from rag.answer.persons import person_words, question_without_who, role_phrase
+from rag.answer.persons import lower_stems, person_words, question_without_who, role_phrase
 from rag.answer.terms import content_terms
 from rag.text.counts import Count, find_counts, render_count
 from rag.text.dates import DateValue, find_dates, render_date
@@ -117,7 +117,7 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
     noun = counted_noun(question)
     noun_vec = embed([noun])[0] if embed is not None and noun else None
     who_vec = embed([question_without_who(question)])[0] if embed is not None and kind == "person" else None
-    context = " ".join(h.chunk.text for h in hits)  # where a common noun shows itself in lower case
+    lower = lower_stems(" ".join(h.chunk.text for h in hits)) if kind == "person" else set()
     for rank, s in enumerate(ranked[:top]):
         src_lang = hits[s.hit].chunk.lang
         base = s.score - 0.01 * rank
@@ -133,7 +133,7 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
                 out.append(Candidate(kind, render_count(c, lang, noun if not c.ordinal else ""), s,
                                      (c.start, c.end), base + 0.2 * sim, sim))
         elif kind == "person":
-            out += _persons(s, base, asked, lang, src_lang, context, who_vec, embed)
+            out += _persons(s, base, asked, lang, src_lang, lower, who_vec, embed)
         elif kind in ("organisation", "place"):
             for n in find_names(s.text, src_lang):
                 if n.start == 0 and len(n.surface.split()) == 1 and not n.acronym:
@@ -149,12 +149,12 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
     return out
 
 
-def _persons(s: Sentence, base: float, asked: set[str], lang: str, src_lang: str, context: str,
+def _persons(s: Sentence, base: float, asked: set[str], lang: str, src_lang: str, lower: set[str],
              who_vec: np.ndarray | None, embed: EmbedTexts | None) -> list[Candidate]:
     """People named in ``s``, scored by how well the role beside each name matches the question."""
     found: list[tuple[int, int, str, str]] = []
     for n in find_names(s.text, src_lang):
-        person = person_words(n, context)
+        person = person_words(n, lower)
         if person is None or {latin_skeleton(w)[:5] for w in person[2].split()} & asked:
             continue  # not a person, or the question's own person
         found.append((*person, role_phrase(s.text, person[0], person[1])))

@@ -44,8 +44,9 @@ _ROLE_WORDS = frozenset(latin_skeleton(w)[:5] for w in """
     """.split())  # noqa: SIM905
 _PLACE_ADJECTIVE = ("dakı", "dəki", "takı", "təki")
 _ACRONYM_CASE = re.compile(r"^[A-ZƏİĞŞÇÖÜА-ЯЁ]{2,}[a-zə]{0,2}[A-ZƏİĞŞÇÖÜА-ЯЁ]*[-'’]")
-# Where a role phrase ends: punctuation, brackets, quotes, and the conjunctions "and" / "with".
-_BOUNDARY = re.compile(r"[,;:()«»\"“”]|\s(?:və|и|and|ilə|с|a)\s")
+# Where a role phrase ends: punctuation, brackets, quotes, and the conjunctions "and" / "with" / "but".
+_BOUNDARY = re.compile(r"[,;:()«»\"“”]|\s(?:və|и|and|ilə|с|а)\s")
+_ABBREVIATION = re.compile(r"\(\S{1,12}\)")
 _WHO = re.compile(r"(?<!\w)(who|whom|whose|кто|кого|кому|кем|чей|чья|kim|kimə|kimin|kimlər|kimdir)(?!\w)",
                   re.IGNORECASE)
 
@@ -55,18 +56,19 @@ def question_without_who(question: str) -> str:
     return _WHO.sub(" ", question).strip()
 
 
-def _lower_stems(text: str) -> set[str]:
+def lower_stems(text: str) -> set[str]:
+    """First six letters of every word ``text`` writes in lower case: its common nouns."""
     return {w[:6] for w in re.findall(r"[^\W\d_]+", text) if w[:1].islower()}
 
 
-def person_words(name: Name, context: str) -> tuple[int, int, str] | None:
+def person_words(name: Name, lower: set[str]) -> tuple[int, int, str] | None:
     """The span and base of the person's name inside ``name``, or None when it is not a person.
 
-    Trims leading and trailing words that ``context`` also writes in lower case (common nouns), then
-    requires two or more words, no institution word and no acronym with a case ending."""
+    Trims leading and trailing words found in ``lower`` (``lower_stems`` of the passages: common
+    nouns), leading role words, place adjectives and acronyms with a case ending; then requires two to
+    four words, no institution word and no acronym with a case ending."""
     if name.acronym:
         return None
-    lower = _lower_stems(context)
     spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", name.surface)]
     bases = name.base.split()
     if len(bases) != len(spans):
@@ -94,6 +96,8 @@ def role_phrase(text: str, start: int, end: int) -> str:
         first = follows.split()[0] if follows.split() else ""
         if latin_skeleton(first)[:5] in _ROLE_WORDS or first.lower() in ("the", "a", "an"):
             return follows
-    before = text[:start]
+    # A short bracketed acronym belongs to the role ("начальником … службы Азербайджана (ГМС) Вусалом
+    # Гусейновым"): blanked out, so that its brackets do not end the role.
+    before = _ABBREVIATION.sub(lambda m: " " * len(m.group()), text[:start])
     cut = max((m.end() for m in _BOUNDARY.finditer(before)), default=0)
-    return before[cut:].strip()
+    return " ".join(before[cut:].split())
