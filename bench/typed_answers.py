@@ -26,7 +26,7 @@ from sentence_recall import DiskVectors
 
 from evals.scoring import accuracy
 from evals.split import split_of
-from rag.answer.candidates import extract, question_kind
+from rag.answer.candidates import extract, question_kind, role_matched
 from rag.answer.compose import quoted, template
 from rag.answer.evidence import EvidenceRanker, Sentence, Weights
 from rag.answer.grounded import may_quote, sentence_close_enough, sentence_score
@@ -106,12 +106,10 @@ def main() -> None:
                 composed.append(quote_or(old, ranked[0], pool, q, row, kind or "", s.quote_min_sentence, tally))
             continue
         cands = extract(kind, q, lang, top, pool, docs, top=s.evidence_sentences)
-        if kind == "person":  # as the product does (rag.answer.grounded)
-            if args.show:
-                print(f"{row['id']} roles: " + "; ".join(f"{c.text} {c.agreement:.3f}" for c in cands[:4]))
-            cands = [c for c in cands if c.agreement >= s.typed_min_role]
-        if kind == "number" and args.show:
-            print(f"{row['id']} nouns: " + "; ".join(f"{c.text} {c.agreement:.3f}" for c in cands[:4]))
+        if kind in ("person", "number") and args.show:  # the role / counted-noun agreement of each
+            print(f"{row['id']} {'roles' if kind == 'person' else 'nouns'}: "
+                  + "; ".join(f"{c.text} {c.agreement:.3f}" for c in cands[:4]))
+        cands = role_matched(cands, s.typed_min_role)  # as the product does (rag.answer.grounded)
         if not weak and not cands:
             composed.append(dict(old, answer="(declined)", abstained=True, citations=[], path="", kind=kind))
         if weak or not cands:

@@ -77,7 +77,6 @@ def test_person_read_by_role_or_left_to_the_llm(embedder) -> None:  # type: igno
     assert a.citations and a.citations[0].quote == AZ_TWO
     assert llm.messages == []
     # Nobody in the sentence is introduced by what the question asks: the LLM reads the passages.
-    _, llm = answerer("The documents do not say.")
-    open_q = GroundedAnswerer(llm, settings, ranker, embed_docs=embedder.embed_documents)
+    open_q, llm = answerer("The documents do not say.")
     b = open_q.answer("Who wrote the novel about the migration of birds?", [_hit(AZ_TWO)])
     assert b.path != "template" and llm.messages

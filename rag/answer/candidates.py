@@ -158,12 +158,17 @@ def _persons(s: Sentence, base: float, asked: set[str], lang: str, src_lang: str
         if person is None or {latin_skeleton(w)[:5] for w in person[2].split()} & asked:
             continue  # not a person, or the question's own person
         found.append((*person, role_phrase(s.text, person[0], person[1])))
-    roles = embed([f[3] or f[2] for f in found]) if found and embed is not None and who_vec is not None else None
-    out = []
-    for i, (a, b, name, _role) in enumerate(found):
-        role = float(roles[i] @ who_vec) if roles is not None and who_vec is not None else 0.0
-        out.append(Candidate("person", _shown(name, lang, src_lang), s, (a, b), base + ROLE_WEIGHT * role, role))
-    return out
+    roles = [0.0] * len(found)
+    if found and embed is not None and who_vec is not None:
+        roles = [float(x) for x in embed([role or name for _, _, name, role in found]) @ who_vec]
+    return [Candidate("person", _shown(name, lang, src_lang), s, (a, b), base + ROLE_WEIGHT * role, role)
+            for (a, b, name, _), role in zip(found, roles, strict=True)]
+
+
+def role_matched(cands: list[Candidate], min_role: float) -> list[Candidate]:
+    """The candidates that may answer: a person only when the role beside the name agrees with the
+    question at least ``min_role`` (``Settings.typed_min_role``); other kinds as they are."""
+    return [c for c in cands if c.kind != "person" or c.agreement >= min_role]
 
 
 def _shown(base: str, lang: str, src_lang: str) -> str:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from rag.answer.answerer import UNSUPPORTED, Answerer, Done, Event, ModelTurn, Selector, Token, stamp_times
-from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind
+from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind, role_matched
 from rag.answer.compose import quoted, template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
 from rag.answer.language import is_abstention, question_language
@@ -125,9 +125,8 @@ class GroundedAnswerer(Answerer):
         # person is taken only when the role beside the name matches the question (rag.answer.persons);
         # otherwise the LLM reads the passages as before.
         if kind in s.typed_kinds.split(","):
-            cands = extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences)
-            if kind == "person":
-                cands = [c for c in cands if c.agreement >= s.typed_min_role]
+            cands = role_matched(extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences),
+                                 s.typed_min_role)
         if kind in _STRICT and not cands:
             yield Done(self._abstain(result, f"no {kind} in the evidence sentences", t0))
             return

@@ -93,7 +93,7 @@ def role_phrase(text: str, start: int, end: int) -> str:
     if after.startswith(","):  # "Vusal Huseynov, Chief of …" / "Вусал Гусейнов, начальник …"
         m = _BOUNDARY.search(after, 1)
         follows = after[1 : m.start() if m else 81].strip()
-        first = follows.split()[0] if follows.split() else ""
+        first = (follows.split() or [""])[0]
         if latin_skeleton(first)[:5] in _ROLE_WORDS or first.lower() in ("the", "a", "an"):
             return follows
     # A short bracketed acronym belongs to the role ("начальником … службы Азербайджана (ГМС) Вусалом
