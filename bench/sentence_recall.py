@@ -127,7 +127,8 @@ def main() -> None:
     e = rag.embedder
     docs = DiskVectors(e.embed_documents, e.fingerprint)
     ranker = EvidenceRanker(e.embed_queries, docs, language_offsets=rag.store.language_offsets,
-                            centering=settings.language_centering)
+                            centering=settings.language_centering,
+                            question_share=settings.evidence_followup_question_share)
     retriever = rag.retriever
     rows = [r for r in read_jsonl(SEEDS_QA) if r.get("answerable") and r.get("evidence")]
     rows = rows[: args.limit] if args.limit else rows

@@ -77,7 +77,8 @@ def main() -> None:
     weights = Weights(s.evidence_sentence_weight, s.evidence_window_weight, s.evidence_retrieval_weight,
                       s.evidence_typed_weight, s.evidence_terms_weight)
     ranker = EvidenceRanker(e.embed_queries, docs, weights, language_offsets=rag.store.language_offsets,
-                            centering=s.language_centering)
+                            centering=s.language_centering,
+                            question_share=s.evidence_followup_question_share)
     rows = [r for r in read_jsonl(SEEDS_QA) if args.split == "all" or split_of(r["id"]) == args.split]
     stored = {}
     if args.compose_with:

@@ -20,6 +20,7 @@ from rag.answer.answerer import Answerer, Done, Event
 from rag.answer.context import SentenceWindowSelector
 from rag.answer.evidence import EvidenceRanker, Weights
 from rag.answer.grounded import GroundedAnswerer
+from rag.answer.language import is_abstention
 from rag.embedding import SentenceTransformerEmbedder, VectorCache, folder_fingerprint
 from rag.errors import IndexError_, InputError, ModelMissingError
 from rag.index.backends import index_exists, location, open_store
@@ -155,7 +156,8 @@ class RAG:
                           s.evidence_typed_weight, s.evidence_terms_weight)
         ranker = EvidenceRanker(e.embed_queries, self.sentence_vectors, weights,
                                 language_offsets=lambda q: self.store.language_offsets(q),
-                                centering=s.language_centering)
+                                centering=s.language_centering,
+                                question_share=s.evidence_followup_question_share)
         return GroundedAnswerer(self.llm, s, ranker, similarity=e.similarity, embed_docs=ranker.embed_docs,
                                 selector=selector, repeat_question=repeat, document_chunks=self._document_chunks)
 
@@ -249,7 +251,7 @@ class RAG:
     def retrieve(self, question: str, history: Sequence[Message] = ()) -> tuple[str | None, list[Hit], float]:
         """(rewritten query or None, hits, seconds)."""
         t0 = time.perf_counter()
-        rewritten = condense(question, history)
+        rewritten = condense(question, history, is_answer=lambda text: not is_abstention(text))
         hits = self.retriever.search(rewritten or question, self.settings.retrieve_depth)
         return rewritten, hits, time.perf_counter() - t0
 

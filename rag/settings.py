@@ -118,6 +118,9 @@ class Settings:
     evidence_retrieval_weight: float = 0.0
     evidence_typed_weight: float = 0.1
     evidence_terms_weight: float = 0.05
+    # A follow-up's sentences are scored this much against the question alone, the rest against the
+    # condensed query with the previous turn (rag/answer/evidence.py); 0.5 chosen on the dev follow-ups.
+    evidence_followup_question_share: float = 0.5
     evidence_sentences: int = 3  # best sentences (with neighbours) given to the LLM and shown under the answer
     # Best sentence's ranker score below which the question is declined without the LLM: on the dev half
     # every answerable question scored >= 0.068, and 4 of 13 unanswerable ones (off-topic) < 0.05.

@@ -19,6 +19,12 @@ the seed questions with ``bench/sentence_recall.py``):
 
 Both cosines get the same language-centering correction as retrieval, so a sentence in the question's
 own language does not win on language alone.
+
+A follow-up is retrieved with the previous turn in front of it (``rag.retrieve.rewrite``), which finds the
+right passages but also pulls the ranking towards the previous turn's sentence ("who opened the meeting"
+when the follow-up asks what he said there). So for a follow-up the ``sentence`` and ``terms`` features
+are a mix: ``question_share`` of them measured against the question alone, the rest against the
+condensed query (``evidence_followup_question_share``, chosen on the dev half's follow-ups).
 """
 
 from __future__ import annotations
@@ -69,8 +75,10 @@ class EvidenceRanker:
     """Rank every sentence of the given hits by how likely it answers the question."""
 
     def __init__(self, embed_query: EmbedQuery, embed_docs: EmbedDocs, weights: Weights | None = None,
-                 language_offsets: LanguageOffsets | None = None, centering: float = 0.0) -> None:
+                 language_offsets: LanguageOffsets | None = None, centering: float = 0.0,
+                 question_share: float = 0.0) -> None:
         self.embed_query = embed_query
+        self.question_share = question_share
         self.weights = weights or Weights()
         self.language_offsets = language_offsets
         self.centering = centering
@@ -100,25 +108,36 @@ class EvidenceRanker:
                 windows.append(f"{title}\n{text[ws:we]}" if title else text[ws:we])
         if not items:
             return []
-        q = self.embed_query([query])[0]
-        sent = self._embed([x.text for x in items]) @ q
-        # Windows are ~3x the text of their sentences: embedded only when their weight counts (a bench
-        # that tries weights builds the ranker with a non-zero window weight).
-        win = self._embed(windows) @ q if self.weights.window else np.zeros(len(items), dtype=np.float32)
-        offsets = self.language_offsets(q) if self.language_offsets and self.centering > 0 else {}
+        share = self.question_share if query.strip() != question.strip() else 0.0
+        vectors = self.embed_query([query, question] if share else [query])
+        sent = np.zeros(len(items), dtype=np.float32)
+        win = np.zeros(len(items), dtype=np.float32)
+        shift: dict[str, float] = {}
+        overlap = [0.0] * len(items)
+        for q, text, part in zip(vectors, (query, question), (1.0 - share, share), strict=False):
+            sent += part * (self._embed([x.text for x in items]) @ q)
+            # Windows are ~3x the text of their sentences: embedded only when their weight counts (a bench
+            # that tries weights builds the ranker with a non-zero window weight).
+            if self.weights.window:
+                win += part * (self._embed(windows) @ q)
+            offsets = self.language_offsets(q) if self.language_offsets and self.centering > 0 else {}
+            for lang, off in offsets.items():
+                shift[lang] = shift.get(lang, 0.0) + part * self.centering * off
+            terms = content_terms(text)
+            for k, x in enumerate(items):
+                overlap[k] += part * term_overlap(terms, x.text)
         kind = expected_type(question)
-        terms = content_terms(query)
         for k, x in enumerate(items):
-            shift = self.centering * offsets.get(hits[x.hit].chunk.lang, 0.0)
+            lang_shift = shift.get(hits[x.hit].chunk.lang, 0.0)
             typed = 0.0
             if kind in ("date", "number"):
                 typed = 1.0 if holds(kind, x.text) else 0.0
             x.features = {
-                "sentence": float(sent[k]) - shift,
-                "window": float(win[k]) - shift,
+                "sentence": float(sent[k]) - lang_shift,
+                "window": float(win[k]) - lang_shift,
                 "retrieval": 1.0 / (1 + x.hit),
                 "typed": typed,
-                "terms": term_overlap(terms, x.text),
+                "terms": overlap[k],
             }
         return items
 
