@@ -155,6 +155,12 @@ class Settings:
     # on dev the quote changed no accuracy (one answerable decline became a wrong quote), so it is a
     # product choice, reported on held-out in docs/answering.md.
     quote_min_sentence: float = 0.23
+    # Languages the LLM reads well enough to copy an answer phrase from (rag/answer/extract.py): the
+    # default Qwen2.5 1.5B reads English and Russian, not Azerbaijani.
+    llm_reads: str = "en,ru"
+    # An evidence sentence is offered for copying only if, by itself, it is this close to the question
+    # (the ranker's centred cosine; the same bar as quotes and typed facts until dev says otherwise).
+    extract_min_sentence: float = 0.23
     # Fact first (rag.answer.shorten): a checked LLM answer that turns the question into a sentence ("Sky+HD
     # uses the OpenTV system [1].") is cut to the words the question did not already say ("OpenTV [1].")
     # when they are one stretch of at most fact_first_max_words content words. 0 turns it off. On the

@@ -21,6 +21,7 @@ from rag.answer.answerer import UNSUPPORTED, Answerer, Done, Event, ModelTurn, S
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind, role_matched
 from rag.answer.compose import quoted, template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
+from rag.answer.extract import as_answer, copy_messages, parse_copied, translate_messages, translation_ok
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
 from rag.answer.published import DocumentChunks, asks_publication_date, dateline_answer
@@ -58,16 +59,22 @@ def sentence_score(x: Sentence) -> float:
     return 1.0 if x.features is None else x.features.get("sentence", 0.0)
 
 
+def may_rescue(answer: Answer) -> bool:
+    """The model wrote an answer that did not hold up (not "no answer", not a gate's decline), to a
+    question whose answer may be a phrase or a sentence (not *when*, *how many*, *yes or no?*, which ask
+    for a value the rules read)."""
+    declined_for = [w for w in answer.warnings if w.startswith("abstained: ")]
+    return (answer.abstained and bool(declined_for) and declined_for[-1] == f"abstained: {UNSUPPORTED}"
+            and answer.kind not in (*_STRICT, "yesno"))
+
+
 def may_quote(answer: Answer, best: Sentence, src_lang: str, min_sentence: float) -> bool:
     """Give the best evidence sentence itself instead of declining: the model wrote an answer that did
     not hold up (not "no answer"), the question is open (what, which, why, who, where: a quoted
     sentence is no answer to *when*, *how many* or *yes or no?*, which ask for a value), the sentence is
     in the asker's language (so the quote is an answer they can read) and, by itself, close to the
     question."""
-    declined_for = [w for w in answer.warnings if w.startswith("abstained: ")]
-    return (answer.abstained and bool(declined_for) and declined_for[-1] == f"abstained: {UNSUPPORTED}"
-            and answer.kind not in (*_STRICT, "yesno") and src_lang == answer.language
-            and sentence_score(best) >= min_sentence)
+    return may_rescue(answer) and src_lang == answer.language and sentence_score(best) >= min_sentence
 
 
 class GroundedAnswerer(Answerer):
@@ -153,7 +160,7 @@ class GroundedAnswerer(Answerer):
                     event.answer.kind = result.kind
                     event.answer.timings["rank"] = result.timings["select"]
                     event.answer.path = "" if event.answer.abstained else "llm"
-                    self._quote_if_declined(event.answer, top[0], pool, t0)
+                    self._rescue(event.answer, top, pool, t0)
                 yield event
             return
         evidence = [(number[x.hit], pool[x.hit].chunk.lang, self._window(x, pool)) for x in top]
@@ -179,7 +186,7 @@ class GroundedAnswerer(Answerer):
                 result.warnings.append(f"model answer does not carry the {kind} read from the evidence: {raw[:200]}")
                 yield Done(self._typed(result, best, pool, number, t0, "typed answer from the evidence"))
             return
-        yield Done(self._quote_if_declined(self._finish(result, raw, given, t0), top[0], pool, t0))
+        yield Done(self._rescue(self._finish(result, raw, given, t0), top, pool, t0))
 
     def _published(self, result: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
         """The publication date of the article the best evidence sentence is from, cited to its dateline."""
@@ -192,6 +199,45 @@ class GroundedAnswerer(Answerer):
         result.warnings.append("publication date read from the article's dateline")
         stamp_times(result, t0)
         return result
+
+    def _rescue(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> Answer:
+        """An answer declined for an unsupported citation gets a second chance: a phrase copied from
+        readable evidence (``rag.answer.extract``), else the best sentence quoted; else it stays declined."""
+        if not may_rescue(answer):
+            return answer
+        copied = self._copied(answer, top, pool, t0)
+        return copied if copied is not None else self._quote_if_declined(answer, top[0], pool, t0)
+
+    def _copied(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> Answer | None:
+        """The LLM copies the answer phrase from the evidence sentences it can read; translated into the
+        asker's language when the sentence is in another. None when any check fails."""
+        s = self.settings
+        readable = s.llm_reads.split(",")
+        offered = [x for x in top if pool[x.hit].chunk.lang in readable
+                   and sentence_score(x) >= s.extract_min_sentence]
+        if not offered:
+            return None
+        texts = [x.text for x in offered]
+        reply = "".join(self.llm.stream_chat(copy_messages(answer.question, texts), max_tokens=48, stop=["\n"]))
+        found = parse_copied(reply, texts)
+        if found is None:
+            answer.warnings.append(f"no phrase copied from the evidence: {reply.strip()[:120]}")
+            return None
+        x = offered[found.index]
+        text = found.phrase
+        if pool[x.hit].chunk.lang != answer.language:
+            said = "".join(self.llm.stream_chat(translate_messages(text, answer.language), max_tokens=48,
+                                                stop=["\n"])).strip()
+            if not translation_ok(text, said, answer.language):
+                answer.warnings.append(f"copied {text!r}, but its translation did not hold up: {said[:120]}")
+                return None
+            text = said
+        answer.answer, answer.abstained, answer.verified, answer.path = as_answer(text, 1), False, True, "extract"
+        answer.written = found.phrase
+        answer.warnings.append("the model's answer did not hold up; the answer phrase was copied from the evidence")
+        self._cite_sentence(answer, x, pool, 1)
+        stamp_times(answer, t0)
+        return answer
 
     def _quote_if_declined(self, answer: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
         """The best evidence sentence, quoted and cited, when ``may_quote`` allows; else ``answer`` as is."""
