@@ -247,3 +247,38 @@ def test_warmed_sentences_leave_nothing_to_embed_when_a_question_comes(rag: RAG)
         assert ranked and answerer.selector is not None and answerer.selector(q, hits[: rag.settings.top_k])
     finally:
         rag.sentence_vectors.embed = embed  # type: ignore[method-assign]
+
+
+def test_a_declined_answer_is_rescued_by_copying_from_readable_evidence(rag: RAG) -> None:
+    """The real 1.5B model copies the answer phrase out of an English sentence and translates only that
+    phrase for a Russian asker (rag/answer/extract.py)."""
+    from rag.answer.answerer import UNSUPPORTED
+    from rag.answer.grounded import GroundedAnswerer
+    from rag.types import Answer, Chunk, Hit
+
+    text = ("The old lighthouse on the northern cape was built by the engineer Thomas Reed in 1888. "
+            "It was painted red and white in 1920.")
+    hits = [Hit(Chunk(id="c0", source="lighthouse.txt", text=text, start=0, end=len(text), lang="en", ordinal=0),
+                score=1.0, dense_score=0.6)]
+    question = "Кто построил старый маяк на северном мысе?"
+    answerer = rag.answerer
+    assert isinstance(answerer, GroundedAnswerer)
+    top = answerer.ranker.rank(question, question, hits)[:3]
+    declined = Answer(question=question, answer="В документах об этом не сказано.", language="ru", kind="person",
+                      abstained=True, warnings=[f"abstained: {UNSUPPORTED}"])
+    got = answerer._rescue(declined, top, hits, time.perf_counter())
+    assert not got.abstained and got.path == "extract", got.warnings
+    assert got.answer == "Thomas Reed [1].", got.answer  # a name keeps its spelling (rag.text.names)
+    assert got.citations[0].quote.startswith("The old lighthouse")
+    # A phrase that is not a name is translated, and only that phrase.
+    colours = Answer(question="В какие цвета покрасили маяк в 1920 году?", answer="", language="ru", kind="",
+                     abstained=True, warnings=[f"abstained: {UNSUPPORTED}"])
+    top = answerer.ranker.rank(colours.question, colours.question, hits)[:3]
+    got = answerer._rescue(colours, top, hits, time.perf_counter())
+    assert not got.abstained and got.written == "red and white", got.warnings
+    assert re.search(r"красн", got.answer, re.IGNORECASE) and re.search(r"бел", got.answer), got.answer
+    # A question the sentence does not answer is not rescued into a wrong phrase.
+    other = Answer(question="Где родился Томас Рид?", answer="", language="ru", kind="place", abstained=True,
+                   warnings=[f"abstained: {UNSUPPORTED}"])
+    top = answerer.ranker.rank(other.question, other.question, hits)[:3]
+    assert answerer._rescue(other, top, hits, time.perf_counter()).abstained

@@ -21,13 +21,21 @@ from rag.answer.answerer import UNSUPPORTED, Answerer, Done, Event, ModelTurn, S
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind, role_matched
 from rag.answer.compose import quoted, template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
-from rag.answer.extract import as_answer, copy_messages, parse_copied, translate_messages, translation_ok
+from rag.answer.extract import (
+    as_answer,
+    copy_messages,
+    is_name,
+    parse_copied,
+    translate_messages,
+    translation_ok,
+)
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
 from rag.answer.published import DocumentChunks, asks_publication_date, dateline_answer
 from rag.answer.verify import CITE_RE, WORD_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
+from rag.text.names import render_name
 from rag.text.sentences import sentence_window, split_sentences
 from rag.text.translit import latin_skeleton
 from rag.types import Answer, Citation, Evidence, Hit
@@ -225,7 +233,10 @@ class GroundedAnswerer(Answerer):
             return None
         x = offered[found.index]
         text = found.phrase
-        if pool[x.hit].chunk.lang != answer.language:
+        src = pool[x.hit].chunk.lang
+        if src != answer.language and is_name(text):
+            text = render_name(text, answer.language, src)
+        elif src != answer.language:
             said = "".join(self.llm.stream_chat(translate_messages(text, answer.language), max_tokens=48,
                                                 stop=["\n"])).strip()
             if not translation_ok(text, said, answer.language):

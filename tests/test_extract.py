@@ -1,0 +1,46 @@
+"""The copy-then-translate rescue (rag/answer/extract.py): what counts as a copied phrase and as a
+faithful translation is logic, checked here directly; tests/test_typed_answers.py-style end-to-end runs
+with the real LLM are in tests/test_extract_llm.py."""
+
+from __future__ import annotations
+
+from rag.answer.extract import as_answer, is_name, parse_copied, translation_ok
+
+SENTENCES = [
+    "The Broncos defeated the Pittsburgh Steelers in the divisional round, 23–16.",
+    "Then Anderson scored on a 2-yard touchdown run.",
+]
+
+
+def test_a_phrase_counts_only_when_it_is_in_the_evidence_as_written() -> None:
+    got = parse_copied("Anderson [2]", SENTENCES)
+    assert got is not None and got.phrase == "Anderson" and got.index == 1
+    # The number the model gives is only a hint: the phrase is looked up in every sentence.
+    got = parse_copied("the Pittsburgh Steelers [2]", SENTENCES)
+    assert got is not None and got.index == 0
+    assert parse_copied("[1] Pittsburgh  Steelers.", SENTENCES) is not None  # number first, spacing, full stop
+    assert parse_copied("Питтсбург Стилерз [1]", SENTENCES) is None  # a translation is not a copy
+    assert parse_copied("the Denver Broncos [1]", SENTENCES) is None  # words the sentence does not have
+    assert parse_copied("NONE", SENTENCES) is None
+    assert parse_copied("", SENTENCES) is None
+
+
+def test_a_translation_keeps_numbers_and_names_and_the_askers_script() -> None:
+    assert translation_ok("the 2-yard touchdown run", "пробег на 2 ярда", "ru")
+    assert not translation_ok("the 2-yard touchdown run", "пробег на 3 ярда", "ru")  # a changed number
+    assert not translation_ok("Pittsburgh Steelers", "Pittsburgh Steelers", "ru")  # not in Cyrillic
+    assert not translation_ok("the engineer", "инженер Анна Берг", "ru")  # a name the phrase lacks
+    assert translation_ok("Нью-Йорк", "New York", "en")
+    assert not translation_ok("Нью-Йорк", "New York.\nIt is a city.", "en")
+
+
+def test_the_answer_is_the_phrase_with_its_citation() -> None:
+    assert as_answer("the engineer Anna Berg", 1) == "The engineer Anna Berg [1]."
+    assert as_answer("«Страны-первопроходцы»", 2) == "Страны-первопроходцы [2]."
+
+
+def test_names_are_told_from_phrases() -> None:
+    for name in ("Thomas Reed", "Furio De Angelis", "Нью-Йорк", "Super Bowl 50", "IOM"):
+        assert is_name(name), name
+    for phrase in ("red and white", "the engineer Thomas Reed", "1920", "бесщупальцевые гребневики"):
+        assert not is_name(phrase), phrase
