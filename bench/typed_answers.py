@@ -29,7 +29,7 @@ from evals.split import split_of
 from rag.answer.candidates import extract, question_kind, role_matched
 from rag.answer.compose import quoted, template
 from rag.answer.evidence import EvidenceRanker, Sentence, Weights
-from rag.answer.grounded import may_quote, sentence_close_enough, sentence_score
+from rag.answer.gates import may_quote, sentence_close_enough, sentence_score
 from rag.answer.language import question_language
 from rag.pipeline import RAG
 from rag.retrieve.rewrite import condense

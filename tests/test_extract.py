@@ -44,3 +44,14 @@ def test_names_are_told_from_phrases() -> None:
         assert is_name(name), name
     for phrase in ("red and white", "the engineer Thomas Reed", "1920", "бесщупальцевые гребневики"):
         assert not is_name(phrase), phrase
+
+
+def test_a_phrase_that_only_repeats_the_question_is_no_answer() -> None:
+    from rag.answer.shorten import asks_for_sentence, repeats_question
+
+    question = "What was Norman Cantor's theory about the plague?"
+    assert repeats_question("Norman Cantor", question)
+    assert repeats_question("Норман Кантор", question)  # across scripts, English c read as k
+    assert not repeats_question("a combination of anthrax and other pandemics", question)
+    assert not repeats_question("Anderson", "Какой игрок ввел мяч в игру?")
+    assert asks_for_sentence("Почему Пристли принадлежит приоритет?") and not asks_for_sentence("Кто это?")

@@ -10,7 +10,8 @@ from fakes import ScriptedLLM
 from rag.answer.answerer import Token
 from rag.answer.candidates import counted_noun, extract, question_kind
 from rag.answer.evidence import EvidenceRanker, Sentence
-from rag.answer.grounded import GroundedAnswerer, holds_fact
+from rag.answer.gates import holds_fact
+from rag.answer.grounded import GroundedAnswerer
 from rag.settings import Settings
 from rag.text.counts import find_counts, render_count
 from rag.text.dates import find_dates, render_date

@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.language import NAMES
-from rag.answer.shorten import unfound_names
+from rag.answer.shorten import asks_for_sentence, repeats_question, unfound_names
 from rag.answer.verify import numbers
-from rag.llm.base import Message
+from rag.llm.base import LLM, Message
+from rag.text.names import render_name
 
 # Two worked examples (made-up sentences) in the cached system prompt: the 1.5B model copied in the
 # evidence's language only when shown a question in another language; one Russian example alone made it
@@ -127,3 +128,29 @@ def as_answer(text: str, n: int) -> str:
     if body[:1].islower():
         body = body[0].upper() + body[1:]
     return f"{body} [{n}]."
+
+
+def copy_answer(llm: LLM, question: str, lang: str, offered: Sequence[tuple[str, str]],
+                warnings: list[str]) -> tuple[int, str, str] | None:
+    """(index of the sentence in ``offered``, the answer text in ``lang``, the phrase as copied), or None
+    with the reason added to ``warnings``. ``offered`` = (sentence, its language), all readable."""
+    texts = [t for t, _ in offered]
+    reply = "".join(llm.stream_chat(copy_messages(question, texts), max_tokens=48, stop=["\n"]))
+    found = parse_copied(reply, texts)
+    if found is None:
+        warnings.append(f"no phrase copied from the evidence: {reply.strip()[:120]}")
+        return None
+    phrase = found.phrase
+    if repeats_question(phrase, question) or (asks_for_sentence(question) and is_name(phrase)):
+        warnings.append(f"the copied phrase does not answer the question: {phrase[:120]}")
+        return None
+    src = offered[found.index][1]
+    if src == lang:
+        return found.index, phrase, phrase
+    if is_name(phrase):
+        return found.index, render_name(phrase, lang, src), phrase
+    said = "".join(llm.stream_chat(translate_messages(phrase, lang), max_tokens=48, stop=["\n"])).strip()
+    if not translation_ok(phrase, said, lang):
+        warnings.append(f"copied {phrase!r}, but its translation did not hold up: {said[:120]}")
+        return None
+    return found.index, said, phrase

@@ -17,72 +17,21 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 
-from rag.answer.answerer import UNSUPPORTED, Answerer, Done, Event, ModelTurn, Selector, Token, stamp_times
+from rag.answer.answerer import Answerer, Done, Event, ModelTurn, Selector, Token, stamp_times
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind, role_matched
 from rag.answer.compose import quoted, template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence
-from rag.answer.extract import (
-    as_answer,
-    copy_messages,
-    is_name,
-    parse_copied,
-    translate_messages,
-    translation_ok,
-)
+from rag.answer.extract import as_answer, copy_answer
+from rag.answer.gates import STRICT as _STRICT
+from rag.answer.gates import holds_fact, may_quote, may_rescue, sentence_close_enough, sentence_score
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
 from rag.answer.published import DocumentChunks, asks_publication_date, dateline_answer
-from rag.answer.verify import CITE_RE, WORD_RE, Similarity, numbers
+from rag.answer.verify import CITE_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
-from rag.text.names import render_name
 from rag.text.sentences import sentence_window, split_sentences
-from rag.text.translit import latin_skeleton
 from rag.types import Answer, Citation, Evidence, Hit
-
-# Kinds whose answer is unmistakable on the surface: without a candidate there is no answer.
-_STRICT = ("date", "period", "number", "ordinal")
-
-
-def holds_fact(answer: str, fact: str) -> bool:
-    """The answer carries the fact: its numbers, and its words by their first four folded letters."""
-    text = CITE_RE.sub(" ", answer)
-    alt = re.fullmatch(r"(.+?)\s*\((.+)\)", fact.strip())
-    if alt:  # "Vusal Guseynov (Вусал Гусейнов)": either spelling carries it
-        return holds_fact(answer, alt.group(1)) or holds_fact(answer, alt.group(2))
-    if numbers(fact) - numbers(text):
-        return False
-    have = {latin_skeleton(w)[:4] for w in WORD_RE.findall(text)}
-    words = [w for w in WORD_RE.findall(fact) if len(w) >= 3]
-    return all(latin_skeleton(w)[:4] in have for w in words) if words else bool(numbers(fact))
-
-
-def sentence_close_enough(c: Candidate, min_sentence: float) -> bool:
-    """The candidate's sentence alone (not its window or its shared words) is close to the question."""
-    return sentence_score(c.sentence) >= min_sentence
-
-
-def sentence_score(x: Sentence) -> float:
-    """The ranker's centred question-sentence cosine of the sentence alone (1.0 when not computed)."""
-    return 1.0 if x.features is None else x.features.get("sentence", 0.0)
-
-
-def may_rescue(answer: Answer) -> bool:
-    """The model wrote an answer that did not hold up (not "no answer", not a gate's decline), to a
-    question whose answer may be a phrase or a sentence (not *when*, *how many*, *yes or no?*, which ask
-    for a value the rules read)."""
-    declined_for = [w for w in answer.warnings if w.startswith("abstained: ")]
-    return (answer.abstained and bool(declined_for) and declined_for[-1] == f"abstained: {UNSUPPORTED}"
-            and answer.kind not in (*_STRICT, "yesno"))
-
-
-def may_quote(answer: Answer, best: Sentence, src_lang: str, min_sentence: float) -> bool:
-    """Give the best evidence sentence itself instead of declining: the model wrote an answer that did
-    not hold up (not "no answer"), the question is open (what, which, why, who, where: a quoted
-    sentence is no answer to *when*, *how many* or *yes or no?*, which ask for a value), the sentence is
-    in the asker's language (so the quote is an answer they can read) and, by itself, close to the
-    question."""
-    return may_rescue(answer) and src_lang == answer.language and sentence_score(best) >= min_sentence
 
 
 class GroundedAnswerer(Answerer):
@@ -225,26 +174,14 @@ class GroundedAnswerer(Answerer):
                    and sentence_score(x) >= s.extract_min_sentence]
         if not offered:
             return None
-        texts = [x.text for x in offered]
-        reply = "".join(self.llm.stream_chat(copy_messages(answer.question, texts), max_tokens=48, stop=["\n"]))
-        found = parse_copied(reply, texts)
-        if found is None:
-            answer.warnings.append(f"no phrase copied from the evidence: {reply.strip()[:120]}")
+        got = copy_answer(self.llm, answer.question, answer.language,
+                          [(x.text, pool[x.hit].chunk.lang) for x in offered], answer.warnings)
+        if got is None:
             return None
-        x = offered[found.index]
-        text = found.phrase
-        src = pool[x.hit].chunk.lang
-        if src != answer.language and is_name(text):
-            text = render_name(text, answer.language, src)
-        elif src != answer.language:
-            said = "".join(self.llm.stream_chat(translate_messages(text, answer.language), max_tokens=48,
-                                                stop=["\n"])).strip()
-            if not translation_ok(text, said, answer.language):
-                answer.warnings.append(f"copied {text!r}, but its translation did not hold up: {said[:120]}")
-                return None
-            text = said
+        index, text, phrase = got
+        x = offered[index]
         answer.answer, answer.abstained, answer.verified, answer.path = as_answer(text, 1), False, True, "extract"
-        answer.written = found.phrase
+        answer.written = phrase
         answer.warnings.append("the model's answer did not hold up; the answer phrase was copied from the evidence")
         self._cite_sentence(answer, x, pool, 1)
         stamp_times(answer, t0)

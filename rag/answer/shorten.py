@@ -199,3 +199,16 @@ def unfound_names(answer: str, question: str, passages: list[str]) -> list[str] 
         if (numbers and set(numbers) <= digits) or (not numbers and any(word_found(v, folded) for v in spellings)):
             return None
     return added
+
+
+def asks_for_sentence(question: str) -> bool:
+    """A *why* / *how* question: its answer is a reason or a manner, never a bare name."""
+    return bool(_SENTENCE_QUESTIONS.search(question.lower()))
+
+
+def repeats_question(phrase: str, question: str) -> bool:
+    """Every content word of ``phrase`` is already in the question (across scripts): "Norman Kantor"
+    for "What was Norman Cantor's theory?" answers nothing."""
+    words = [w for w in _words(phrase) if not w.stop]
+    asked = {w.key for w in _words(question)} | {w.key for w in _words(_english_sounds(question))}
+    return bool(words) and all(w.key in asked for w in words)

@@ -1,0 +1,60 @@
+"""When a fact read by rules, a copied phrase or a quoted sentence may stand as the answer.
+
+Small predicates shared by the answer stage (rag/answer/grounded.py) and the benches that replay it
+(bench/typed_answers.py), so both decide the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.answerer import UNSUPPORTED
+from rag.answer.candidates import Candidate
+from rag.answer.evidence import Sentence
+from rag.answer.verify import CITE_RE, WORD_RE, numbers
+from rag.text.translit import latin_skeleton
+from rag.types import Answer
+
+# Kinds whose answer is unmistakable on the surface: without a candidate there is no answer.
+STRICT = ("date", "period", "number", "ordinal")
+
+
+def holds_fact(answer: str, fact: str) -> bool:
+    """The answer carries the fact: its numbers, and its words by their first four folded letters."""
+    text = CITE_RE.sub(" ", answer)
+    alt = re.fullmatch(r"(.+?)\s*\((.+)\)", fact.strip())
+    if alt:  # "Vusal Guseynov (Вусал Гусейнов)": either spelling carries it
+        return holds_fact(answer, alt.group(1)) or holds_fact(answer, alt.group(2))
+    if numbers(fact) - numbers(text):
+        return False
+    have = {latin_skeleton(w)[:4] for w in WORD_RE.findall(text)}
+    words = [w for w in WORD_RE.findall(fact) if len(w) >= 3]
+    return all(latin_skeleton(w)[:4] in have for w in words) if words else bool(numbers(fact))
+
+
+def sentence_close_enough(c: Candidate, min_sentence: float) -> bool:
+    """The candidate's sentence alone (not its window or its shared words) is close to the question."""
+    return sentence_score(c.sentence) >= min_sentence
+
+
+def sentence_score(x: Sentence) -> float:
+    """The ranker's centred question-sentence cosine of the sentence alone (1.0 when not computed)."""
+    return 1.0 if x.features is None else x.features.get("sentence", 0.0)
+
+
+def may_rescue(answer: Answer) -> bool:
+    """The model wrote an answer that did not hold up (not "no answer", not a gate's decline), to a
+    question whose answer may be a phrase or a sentence (not *when*, *how many*, *yes or no?*, which ask
+    for a value the rules read)."""
+    declined_for = [w for w in answer.warnings if w.startswith("abstained: ")]
+    return (answer.abstained and bool(declined_for) and declined_for[-1] == f"abstained: {UNSUPPORTED}"
+            and answer.kind not in (*STRICT, "yesno"))
+
+
+def may_quote(answer: Answer, best: Sentence, src_lang: str, min_sentence: float) -> bool:
+    """Give the best evidence sentence itself instead of declining: the model wrote an answer that did
+    not hold up (not "no answer"), the question is open (what, which, why, who, where: a quoted
+    sentence is no answer to *when*, *how many* or *yes or no?*, which ask for a value), the sentence is
+    in the asker's language (so the quote is an answer they can read) and, by itself, close to the
+    question."""
+    return may_rescue(answer) and src_lang == answer.language and sentence_score(best) >= min_sentence
