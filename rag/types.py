@@ -140,8 +140,11 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)  # best sentences, the one answered from first
     kind: str = ""  # what the question asks for (date, number, person, ..., yesno; "" = open)
-    path: str = ""  # how the answer was made: "llm", "template" (typed candidate), "" (declined early)
-    written: str = ""  # the model's checked sentence when ``answer`` is its fact-first short form
+    # How the answer was made: "llm", "template" (typed candidate), "extract" (a phrase the LLM copied from
+    # the evidence, rag.answer.extract), "quote" (the evidence sentence quoted), "" (declined).
+    path: str = ""
+    written: str = ""  # the model's checked sentence when ``answer`` is its fact-first short form; the phrase
+    # as copied from the evidence when ``path`` is "extract"
 
     def to_dict(self) -> dict[str, Any]:
         return {
