@@ -112,10 +112,6 @@ def score(cases: Sequence[Case], w: Weights) -> dict[str, float]:
             "ceiling": mean(ceiling)}
 
 
-def weights_from(settings: Settings) -> Weights:
-    return Weights(*(getattr(settings, f"evidence_{f}_weight") for f in FEATURES))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hits", default=None, help="comma-separated numbers of top chunks ranked (default: setting)")
@@ -126,9 +122,9 @@ def main() -> None:
     rag = RAG(settings)
     e = rag.embedder
     docs = DiskVectors(e.embed_documents, e.fingerprint)
-    ranker = EvidenceRanker(e.embed_queries, docs, language_offsets=rag.store.language_offsets,
-                            centering=settings.language_centering,
-                            question_share=settings.evidence_followup_question_share)
+    # Every feature is computed (windows too) so that --grid can weigh each; the ranking uses the settings.
+    ranker = EvidenceRanker.from_settings(settings, e.embed_queries, docs, rag.store.language_offsets,
+                                          weights=Weights())
     retriever = rag.retriever
     rows = [r for r in read_jsonl(SEEDS_QA) if r.get("answerable") and r.get("evidence")]
     rows = rows[: args.limit] if args.limit else rows
@@ -144,7 +140,7 @@ def main() -> None:
             half = split_of(row["id"]) or "dev"
             by_depth.setdefault(depth, {"dev": [], "heldout": []})[half].append((row, items, gold))
     docs.save()
-    base = weights_from(settings)
+    base = Weights.from_settings(settings)
     results = []
     for depth, halves in by_depth.items():
         results.append({"hits": depth, "weights": "settings", **{f: getattr(base, f) for f in FEATURES},

@@ -28,7 +28,7 @@ from evals.scoring import accuracy
 from evals.split import split_of
 from rag.answer.candidates import extract, question_kind, role_matched
 from rag.answer.compose import quoted, template
-from rag.answer.evidence import EvidenceRanker, Sentence, Weights
+from rag.answer.evidence import EvidenceRanker, Sentence
 from rag.answer.gates import may_quote, sentence_close_enough, sentence_score
 from rag.answer.language import question_language
 from rag.pipeline import RAG
@@ -74,11 +74,7 @@ def main() -> None:
     rag = RAG(s)
     e = rag.embedder
     docs = DiskVectors(e.embed_documents, e.fingerprint)
-    weights = Weights(s.evidence_sentence_weight, s.evidence_window_weight, s.evidence_retrieval_weight,
-                      s.evidence_typed_weight, s.evidence_terms_weight)
-    ranker = EvidenceRanker(e.embed_queries, docs, weights, language_offsets=rag.store.language_offsets,
-                            centering=s.language_centering,
-                            question_share=s.evidence_followup_question_share)
+    ranker = EvidenceRanker.from_settings(s, e.embed_queries, docs, rag.store.language_offsets)
     rows = [r for r in read_jsonl(SEEDS_QA) if args.split == "all" or split_of(r["id"]) == args.split]
     stored = {}
     if args.compose_with:

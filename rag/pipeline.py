@@ -18,7 +18,7 @@ import numpy as np
 
 from rag.answer.answerer import Answerer, Done, Event
 from rag.answer.context import SentenceWindowSelector
-from rag.answer.evidence import EvidenceRanker, Weights
+from rag.answer.evidence import EvidenceRanker
 from rag.answer.grounded import GroundedAnswerer
 from rag.answer.language import is_abstention
 from rag.embedding import SentenceTransformerEmbedder, VectorCache, folder_fingerprint
@@ -152,12 +152,8 @@ class RAG:
 
     def _grounded_answerer(self, selector: SentenceWindowSelector | None, repeat: bool) -> Answerer:
         s, e = self.settings, self.embedder
-        weights = Weights(s.evidence_sentence_weight, s.evidence_window_weight, s.evidence_retrieval_weight,
-                          s.evidence_typed_weight, s.evidence_terms_weight)
-        ranker = EvidenceRanker(e.embed_queries, self.sentence_vectors, weights,
-                                language_offsets=lambda q: self.store.language_offsets(q),
-                                centering=s.language_centering,
-                                question_share=s.evidence_followup_question_share)
+        ranker = EvidenceRanker.from_settings(s, e.embed_queries, self.sentence_vectors,
+                                              lambda q: self.store.language_offsets(q))
         return GroundedAnswerer(self.llm, s, ranker, similarity=e.similarity, embed_docs=ranker.embed_docs,
                                 selector=selector, repeat_question=repeat, document_chunks=self._document_chunks)
 

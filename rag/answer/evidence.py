@@ -37,6 +37,7 @@ import numpy as np
 from rag.answer.answer_type import expected_type, holds
 from rag.answer.terms import content_terms, term_overlap
 from rag.embedding import VectorCache
+from rag.settings import Settings
 from rag.text.sentences import sentence_window, split_sentences
 from rag.types import Hit
 
@@ -67,6 +68,11 @@ class Weights:
     typed: float = 0.05
     terms: float = 0.1
 
+    @classmethod
+    def from_settings(cls, s: Settings) -> Weights:
+        """The ``evidence_<feature>_weight`` settings."""
+        return cls(*(getattr(s, f"evidence_{f}_weight") for f in FEATURES))
+
     def dot(self, f: dict[str, float]) -> float:
         return sum(getattr(self, k) * f[k] for k in FEATURES)
 
@@ -84,6 +90,16 @@ class EvidenceRanker:
         self.centering = centering
         # The same passages come back question after question: their sentence vectors are reused.
         self._embed = VectorCache.around(embed_docs)
+
+    @classmethod
+    def from_settings(cls, s: Settings, embed_query: EmbedQuery, embed_docs: EmbedDocs,
+                      language_offsets: LanguageOffsets | None, weights: Weights | None = None) -> EvidenceRanker:
+        """The ranker as the product builds it: the ``evidence_*`` weights, language centring and the
+        follow-up share from ``s`` (``weights`` overrides, for a bench that needs every feature)."""
+        return cls(embed_query, embed_docs,
+                   weights or Weights.from_settings(s),
+                   language_offsets=language_offsets, centering=s.language_centering,
+                   question_share=s.evidence_followup_question_share)
 
     def embed_docs(self, texts: Sequence[str]) -> np.ndarray:
         """Document vectors through the ranker's cache (candidate nouns reuse it)."""
@@ -110,16 +126,16 @@ class EvidenceRanker:
             return []
         share = self.question_share if query.strip() != question.strip() else 0.0
         vectors = self.embed_query([query, question] if share else [query])
-        sent = np.zeros(len(items), dtype=np.float32)
-        win = np.zeros(len(items), dtype=np.float32)
+        parts = (1.0 - share, share)
+        # The mix of the two queries is linear, so each sentence (and window) is multiplied once.
+        mixed = sum(part * q for q, part in zip(vectors, parts, strict=False))
+        sent = self._embed([x.text for x in items]) @ mixed
+        # Windows are ~3x the text of their sentences: embedded only when their weight counts (a bench
+        # that tries weights builds the ranker with a non-zero window weight).
+        win = self._embed(windows) @ mixed if self.weights.window else np.zeros(len(items), dtype=np.float32)
         shift: dict[str, float] = {}
         overlap = [0.0] * len(items)
-        for q, text, part in zip(vectors, (query, question), (1.0 - share, share), strict=False):
-            sent += part * (self._embed([x.text for x in items]) @ q)
-            # Windows are ~3x the text of their sentences: embedded only when their weight counts (a bench
-            # that tries weights builds the ranker with a non-zero window weight).
-            if self.weights.window:
-                win += part * (self._embed(windows) @ q)
+        for q, text, part in zip(vectors, (query, question), parts, strict=False):
             offsets = self.language_offsets(q) if self.language_offsets and self.centering > 0 else {}
             for lang, off in offsets.items():
                 shift[lang] = shift.get(lang, 0.0) + part * self.centering * off

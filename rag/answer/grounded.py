@@ -179,23 +179,24 @@ class GroundedAnswerer(Answerer):
         if got is None:
             return None
         index, text, phrase = got
-        x = offered[index]
-        answer.answer, answer.abstained, answer.verified, answer.path = as_answer(text, 1), False, True, "extract"
         answer.written = phrase
-        answer.warnings.append("the model's answer did not hold up; the answer phrase was copied from the evidence")
-        self._cite_sentence(answer, x, pool, 1)
-        stamp_times(answer, t0)
-        return answer
+        return self._answered_from(answer, as_answer(text, 1), "extract", offered[index], pool, t0,
+                                   "the model's answer did not hold up; the answer phrase was copied from the evidence")
 
     def _quote_if_declined(self, answer: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
         """The best evidence sentence, quoted and cited, when ``may_quote`` allows; else ``answer`` as is."""
         ch = pool[best.hit].chunk
         if not may_quote(answer, best, ch.lang, self.settings.quote_min_sentence):
             return answer
-        answer.warnings.append("the model's answer did not hold up; the evidence sentence is quoted instead")
-        answer.answer, answer.abstained, answer.verified, answer.path = (
-            quoted(best.text, 1, answer.language), False, True, "quote")
-        self._cite_sentence(answer, best, pool, 1)
+        return self._answered_from(answer, quoted(best.text, 1, answer.language), "quote", best, pool, t0,
+                                   "the model's answer did not hold up; the evidence sentence is quoted instead")
+
+    def _answered_from(self, answer: Answer, text: str, path: str, x: Sentence, pool: Sequence[Hit], t0: float,
+                       note: str) -> Answer:
+        """A declined answer turned into ``text`` cited as [1] to the evidence sentence ``x``."""
+        answer.warnings.append(note)
+        answer.answer, answer.abstained, answer.verified, answer.path = text, False, True, path
+        self._cite_sentence(answer, x, pool, 1)
         stamp_times(answer, t0)
         return answer
 
