@@ -12,6 +12,7 @@ from rag.answer.candidates import counted_noun, extract, question_kind
 from rag.answer.evidence import EvidenceRanker, Sentence
 from rag.answer.gates import holds_fact
 from rag.answer.grounded import GroundedAnswerer
+from rag.answer.membership import asked_word, membership_yes
 from rag.settings import Settings
 from rag.text.counts import find_counts, render_count
 from rag.text.dates import find_dates, render_date
@@ -233,3 +234,39 @@ def test_a_number_with_no_noun_after_it_is_matched_by_the_words_before(embedder)
     hits = [_hit(text, "en")]
     got = extract("number", "Сколько голов забил клуб?", "ru", [_sentence(text)], hits, embedder.embed_documents)
     assert got[0].text == "31"  # "31 гол" would need the singular: the number stands alone
+
+
+# The seed sentence listing the Almaty Process's members (Azerbaijani), and one from the English article.
+AZ_MEMBERS = ("Görüşdə Prosesdə iştirak edən Azərbaycan, Qazaxıstan, Qırğızıstan, Tacikistan, Türkiyə, İran, "
+              "İtaliya, Pakistan, Türkmənistan, Özbəkistanın səlahiyyətli nümayəndələri ilə yanaşı, Prosesin "
+              "katibliyi qismində Beynəlxalq Miqrasiya Təşkilatı (BMqT) və BMT-nin Qaçqınlar üzrə Ali "
+              "Komissarlığının (BMT QAK) yüksək vəzifəli rəsmiləri də iştirak edib.")
+EN_ONLINE = "On 31 May 2021, IOM Azerbaijan organized an online coordination meeting."
+
+
+def test_membership_questions_read_yes_from_the_member_list_in_any_script() -> None:
+    ranked = [Sentence(0, 0, len(EN_ONLINE), EN_ONLINE, 0.3), Sentence(1, 0, len(AZ_MEMBERS), AZ_MEMBERS, 0.3)]
+    asked = (("Is Pakistan one of the countries taking part in the Almaty Process?", "en", "Pakistan"),
+             ("Входит ли Италия в Алматинский процесс?", "ru", "İtaliya"),
+             ("Türkmənistan Almatı Prosesinin iştirakçısıdırmı?", "az", "Türkmənistan"))
+    for question, lang, word in asked:
+        found = membership_yes(question, lang, ranked)
+        assert found is not None, question
+        sentence, (a, b) = found
+        assert sentence.text == AZ_MEMBERS and sentence.text[a:b] == word
+    assert asked_word("Входит ли Италия в Алматинский процесс?", "ru") == "Италия"  # not the verb
+    # A name missing from the list is no evidence for "no": nothing is read, the LLM answers.
+    assert membership_yes("Is Russia a member of the Almaty Process?", "en", ranked) is None
+    # Not a membership question, or a negated sentence: nothing either.
+    assert membership_yes("Was the meeting held in Pakistan?", "en", ranked) is None
+    negated = Sentence(0, 0, 40, "Pakistan is not a member of the Process.", 0.3)
+    assert membership_yes("Is Pakistan a member of the Process?", "en", [negated]) is None
+
+
+def test_membership_yes_comes_from_the_template_and_a_missing_member_goes_to_the_llm(grounded) -> None:  # type: ignore[no-untyped-def]
+    answerer, llm = grounded("No [1].", answer_mode="typed")
+    a = answerer.answer("Входит ли Италия в Алматинский процесс?", [_hit(AZ_MEMBERS, "az")])
+    assert (a.answer, a.path, a.kind) == ("Да [1].", "template", "yesno"), a.warnings
+    assert a.citations[0].quote == AZ_MEMBERS and llm.messages == []
+    a = answerer.answer("Is Russia a member of the Almaty Process?", [_hit(AZ_MEMBERS, "az")])
+    assert a.path != "template" and llm.messages  # the LLM was asked; the rules do not say "no"

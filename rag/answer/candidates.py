@@ -21,6 +21,7 @@ import numpy as np
 
 from rag.answer.answer_type import expected_type
 from rag.answer.evidence import Sentence
+from rag.answer.membership import YES, membership_yes
 from rag.answer.persons import lower_stems, person_words, question_without_who, role_phrase
 from rag.answer.terms import content_terms
 from rag.text.counts import Count, find_counts, render_count
@@ -118,6 +119,9 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
     noun_vec = embed([noun])[0] if embed is not None and noun else None
     who_vec = embed([question_without_who(question)])[0] if embed is not None and kind == "person" else None
     lower = lower_stems(" ".join(h.chunk.text for h in hits)) if kind == "person" else set()
+    if kind == "yesno":  # only membership questions, only "yes" (rag.answer.membership)
+        found = membership_yes(question, lang, ranked[:top])
+        return [Candidate(kind, YES.get(lang, YES["en"]), found[0], found[1], found[0].score)] if found else []
     for rank, s in enumerate(ranked[:top]):
         src_lang = hits[s.hit].chunk.lang
         base = s.score - 0.01 * rank
