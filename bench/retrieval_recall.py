@@ -287,8 +287,9 @@ def markdown(res: dict[str, Any]) -> str:
              f"`retrieve_depth` = {s['retrieve_depth']} hits; hybrid = weighted RRF (rrf_k = {s['rrf_k']}, "
              f"dense weight {s['dense_weight']}, lexical weight {s['lexical_weight']}); MRR counts a gold hit "
              f"below rank {s['retrieve_depth']} as 0. Each cell: recall@k ... / MRR. The last column is the share of "
-             "queries for which lexical search returned any chunk at all (a chunk must cover 30 % of the query's "
-             "IDF weight to count); when it returns none, hybrid ranks exactly like dense.", ""]
+             "queries for which lexical search returned any chunk at all (a chunk must cover "
+             f"{s.get('lexical_min_coverage', Settings.lexical_min_coverage):.0%} of the query's IDF weight to count); "
+             "when it returns none, hybrid ranks exactly like dense.", ""]
     if "seeds" in res:
         d = res["seeds"]
         parts += ["## Seeds (seeds_qa.jsonl, answerable rows)", "",
@@ -402,6 +403,7 @@ def main() -> None:
                settings={"embedder": base.name, "fingerprint": base.fingerprint,
                          "retrieve_depth": settings.retrieve_depth, "rrf_k": settings.rrf_k,
                          "dense_weight": settings.dense_weight, "lexical_weight": settings.lexical_weight,
+                         "lexical_min_coverage": settings.lexical_min_coverage,
                          "chunk_tokens": settings.chunk_tokens,
                          "chunk_overlap_tokens": settings.chunk_overlap_tokens})
     md = markdown(res)
