@@ -113,15 +113,15 @@ def _date_ok(kind: str, d: DateValue, question: str) -> bool:
 def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hits: Sequence[Hit],
             embed: EmbedTexts | None = None, top: int = 3) -> list[Candidate]:
     """Candidates of ``kind`` from the ``top`` best sentences, best first."""
+    if kind == "yesno":  # only membership questions, only "yes" (rag.answer.membership)
+        found = membership_yes(question, lang, ranked[:top])
+        return [Candidate(kind, YES.get(lang, YES["en"]), found[0], found[1], found[0].score)] if found else []
     out: list[Candidate] = []
     asked = set(content_terms(question))
     noun = counted_noun(question)
     noun_vec = embed([noun])[0] if embed is not None and noun else None
     who_vec = embed([question_without_who(question)])[0] if embed is not None and kind == "person" else None
     lower = lower_stems(" ".join(h.chunk.text for h in hits)) if kind == "person" else set()
-    if kind == "yesno":  # only membership questions, only "yes" (rag.answer.membership)
-        found = membership_yes(question, lang, ranked[:top])
-        return [Candidate(kind, YES.get(lang, YES["en"]), found[0], found[1], found[0].score)] if found else []
     for rank, s in enumerate(ranked[:top]):
         src_lang = hits[s.hit].chunk.lang
         base = s.score - 0.01 * rank
