@@ -50,6 +50,7 @@ from benchlib import (
 from evals.split import split_of
 from rag.answer.candidates import question_kind
 from rag.langid import detect_language
+from rag.llm.base import LLM
 from rag.llm.factory import load_llm
 from rag.settings import PROJECT_ROOT, Settings
 from rag.text.sentences import split_sentences
@@ -91,8 +92,7 @@ def seed_sentences(lang: str, n: int) -> list[str]:
     return out[:n]
 
 
-def translate(settings: Settings, sentences: list[str], lang_name: str) -> list[str]:
-    llm = load_llm(settings)
+def translate(llm: LLM, sentences: list[str], lang_name: str) -> list[str]:
     out = []
     for s in sentences:
         msgs = [{"role": "system", "content": SYSTEM},
@@ -173,6 +173,7 @@ def main() -> None:
     conditions = [("Russian (calibration)", ru, "Russian"), ("Azerbaijani", az, "Azerbaijani"),
                   ("Azerbaijani in Turkish spelling", [x.translate(TURKISH_SPELLING) for x in az], "Turkish")]
     sib = read_jsonl(SIB_PAIRS)[: args.reference_pairs]
+    llm = load_llm(s)  # once, for the three conditions
     rows: list[tuple[Any, ...]] = []
     data_rows: list[dict[str, Any]] = []
     for lang in ("ru", "az"):
@@ -180,7 +181,7 @@ def main() -> None:
         label = f"{LANG_NAMES[lang]}, human translation (SIB-200)"
         rows.append((label, len(sib), matched, shuffled, matched - shuffled))
     for label, sources, lang_name in conditions:
-        out = translate(s, sources, lang_name)
+        out = translate(llm, sources, lang_name)
         matched, shuffled = matched_and_shuffled(embed, sources, out)
         rows.append((label, len(sources), matched, shuffled, matched - shuffled))
         data_rows.append({"condition": label, "sources": sources, "translations": out,
