@@ -257,6 +257,9 @@ class RAG:
         needed (rag.answer.answerer), which is where a shared server queues the request."""
         question = validate_question(question)
         rewritten, hits, seconds = self.retrieve(question, history)
+        # A question that stands on its own is answered on its own: the earlier turns would only pull the
+        # LLM towards the previous topic (and cost prompt time).
+        history = history if rewritten is not None else ()
         for event in self.answerer.stream(question, hits, history=history, language=language,
                                           rewritten_query=rewritten, timings={"retrieve": round(seconds, 3)},
                                           top_k=top_k):

@@ -113,6 +113,20 @@ def test_follow_up_is_rewritten_from_history(rag: RAG) -> None:
     assert hits[0].chunk.source == "001_faf6009e75f031a2.txt"
 
 
+def test_a_standalone_question_after_another_is_answered_on_its_own(rag: RAG) -> None:
+    """Mixed with an unrelated previous turn, this question was answered with the IOM head's name."""
+    question = "Кто является начальником Государственной миграционной службы Азербайджана?"
+    history = [{"role": "user", "content": "Türkmənistan Almatı Prosesinin iştirakçısıdırmı?"},
+               {"role": "assistant", "content": "Bəli [1]."}]
+    rewritten, hits, _ = rag.retrieve(question, history)  # type: ignore[arg-type]
+    _, alone, _ = rag.retrieve(question)
+    assert rewritten is None
+    assert [h.chunk.id for h in hits] == [h.chunk.id for h in alone]
+    _, answer = _ask(rag, question, history=history)
+    assert answer is not None and not answer.abstained
+    assert "гусейнов" in answer.answer.lower()
+
+
 def test_bad_questions_are_refused_clearly(rag: RAG) -> None:
     with pytest.raises(InputError, match="empty"):
         rag.ask("   ")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rag.answer.evidence import EvidenceRanker, Weights
 from rag.answer.language import is_abstention
 from rag.retrieve.rewrite import condense
+from rag.text.anaphora import leans_on_history
 from rag.types import Chunk, Hit
 
 ASKED = "Кто открыл восьмую встречу Алматинского процесса в Баку?"
@@ -36,6 +37,27 @@ def test_a_declined_answer_is_not_context() -> None:
     got = condense(q, history, is_answer=lambda t: not is_abstention(t))  # type: ignore[arg-type]
     assert got is not None and "не сказано" not in got
     assert got == f"Где прошла встреча? {ASKED} {q}"  # the two previous questions stand in for it
+
+
+def test_questions_that_point_back_lean_on_the_history() -> None:
+    leaning = ["And who was the chair before that?", "What did he say about it?", "Who else took part?",
+               "How long did the meeting last?", "А кто выступал вместе с ним от ООН?",
+               "Какие направления в нём выделены?",
+               "А сколько всего таких стран?", "Bəs birincisi nə vaxt olmuşdu?", "O, niyə bunu deyib?",
+               "Bu mərkəz kimlərin təşəbbüsüdür?", "Onlardan birincisi nə deyib?", "Kim əvvəlki sədr olub?"]
+    standalone = ["Who heads the State Migration Service of Azerbaijan?",
+                  "Кто является начальником Государственной миграционной службы Азербайджана?",
+                  "Dövlət Miqrasiya Xidmətinin rəisi kimdir?", "When did the Almaty Process hold its 8th meeting?",
+                  "DMX nə vaxt yaradılıb?", "Сколько стран входит в Алматинский процесс?",
+                  "Which documents were signed in 2021?"]
+    assert [q for q in leaning if not leans_on_history(q)] == []
+    assert [q for q in standalone if leans_on_history(q)] == []
+
+
+def test_a_standalone_question_after_another_is_not_condensed() -> None:
+    history = [{"role": "user", "content": ASKED}, {"role": "assistant", "content": ANSWERED}]
+    assert condense("Кто возглавляет представительство МОМ в Азербайджане?", history) is None
+    assert condense("А кто выступал после него?", history) == f"{ASKED} {ANSWERED} А кто выступал после него?"
 
 
 def _hit(text: str, i: int) -> Hit:

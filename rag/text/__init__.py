@@ -15,6 +15,7 @@ module here does one job, under a name that says which job:
 - ``dates``     -- dates and periods read from az/ru/en text, and written in another of the languages.
 - ``counts``    -- numbers with the noun they count ("10 dövləti", "4-го круглого стола"), cardinal or ordinal.
 - ``names``     -- capitalised name spans with az/ru case endings stripped, rendered in another script.
+- ``anaphora``  -- whether a question leans on the conversation before it (pronouns, "And …", no name).
 
 Nothing here imports the rest of ``rag``: it is the bottom layer, and ``evals`` may import it too.
 """
