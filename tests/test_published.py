@@ -22,10 +22,13 @@ from rag.types import Chunk, Hit
 def test_publication_questions_in_three_languages() -> None:
     for q in ("When was the news about the working group meeting published?",
               "Когда была опубликована новость о встрече с Абдуллой Шахидом?",
-              "İşçi qrupun iclası barədə xəbər nə vaxt dərc olunub?"):
+              "İşçi qrupun iclası barədə xəbər nə vaxt dərc olunub?",
+              "When did the article about the forum come out?", "Когда вышла новость о встрече в Баку?",
+              "Forum barədə məqalə nə vaxt çıxıb?"):
         assert asks_publication_date(q, question_kind(q)), q
     for q in ("When was the Road Map document approved?", "Когда пройдёт второй форум?",
-              "Who published the Road Map?"):
+              "Who published the Road Map?", "Когда вышел закон о миграции?",
+              "When did the delegation come out of the meeting?"):
         assert not asks_publication_date(q, question_kind(q)), q
 
 

@@ -176,6 +176,13 @@ def test_typed_question_with_no_candidate_is_declined(grounded) -> None:  # type
     assert a.abstained and llm.messages == []  # declined before the LLM was asked
 
 
+def test_a_date_only_in_a_sentence_about_something_else_is_declined_without_the_llm(grounded) -> None:  # type: ignore[no-untyped-def]
+    answerer, llm = grounded("Türkiyə 31 may 2021-ci ildən sədrdir [1].", answer_mode="typed")
+    a = answerer.answer("Türkiyə Almatı Prosesinə nə vaxtdan sədrlik edirdi?", [_hit(EN_DATE, "en")])
+    assert any("too far" in w for w in a.warnings), a.warnings  # a date was found, in the wrong sentence
+    assert a.abstained and llm.messages == []  # and the LLM was not asked to read it anyway
+
+
 def test_written_answer_with_an_invented_year_falls_back_to_the_template(grounded) -> None:  # type: ignore[no-untyped-def]
     answerer, _ = grounded("The forum takes place on May 5-8, 2021 [1].", typed_answer="llm")
     a = answerer.answer("When is the second International Migration Review Forum?", [_hit(AZ_FORUM, "az")])

@@ -30,9 +30,24 @@ _PUBLISHED = re.compile(
     re.IGNORECASE)
 
 
+# "When did the news … come out?": a verb of appearing said of a news item.
+_APPEARED = re.compile(
+    r"\b(?:came|come|comes)\s+out\b|\b(?:released|appeared)\b|"
+    r"(?<!\w)(?:выш(?:ла|ел|ло|ли)|появил\w*)(?!\w)|"
+    r"(?<!\w)(?:çıx(?:ıb|dı|mışdı)|paylaşıl\w*)(?!\w)",
+    re.IGNORECASE)
+_NEWS_ITEM = re.compile(
+    r"\b(?:news|article|story|report|post)\b|"
+    r"(?<!\w)(?:новост|стать|заметк|сообщени|материал|xəbər|məqalə)\w*",
+    re.IGNORECASE)
+
+
 def asks_publication_date(question: str, kind: str | None) -> bool:
-    """A date question about the article itself: "When was the news about … published?"."""
-    return kind == "date" and bool(_PUBLISHED.search(question))
+    """A date question about the article itself: "When was the news about … published?", "Когда вышла
+    новость о …?"."""
+    if kind != "date":
+        return False
+    return bool(_PUBLISHED.search(question)) or bool(_APPEARED.search(question) and _NEWS_ITEM.search(question))
 
 
 @dataclass(frozen=True)
