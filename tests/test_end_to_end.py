@@ -127,6 +127,15 @@ def test_a_standalone_question_after_another_is_answered_on_its_own(rag: RAG) ->
     assert "гусейнов" in answer.answer.lower()
 
 
+def test_a_publication_question_is_answered_from_the_article_it_is_about(rag: RAG) -> None:
+    """The date asked for is in no body sentence: a dated sentence of another article (the forum
+    article is full of event dates) must not decide which article is meant."""
+    _, answer = _ask(rag, "Когда вышла новость о встрече главы ГМС с президентом Генассамблеи ООН?")
+    assert answer is not None and not answer.abstained, answer
+    assert answer.path == "template" and "2022" in answer.answer, answer.answer
+    assert [c.source for c in answer.citations] == ["002_9a92d8eb77b572ee.txt"]
+
+
 def test_bad_questions_are_refused_clearly(rag: RAG) -> None:
     with pytest.raises(InputError, match="empty"):
         rag.ask("   ")

@@ -73,7 +73,11 @@ class GroundedAnswerer(Answerer):
             yield Done(self._abstain(result, "no sentence of the passages is close enough to the question", t0))
             return
         if asks_publication_date(question, kind):
-            answer = self._published(result, ranked[0], pool, t0)
+            # The date asked for is the article's, not one in its body: which article the question is
+            # about is told by the sentences' meaning, without the ranker's bonus for holding a date
+            # (with it, a dated sentence of another article won for "Когда вышла новость о встрече …").
+            about = max(ranked, key=lambda x: x.score - s.evidence_typed_weight * (x.features or {}).get("typed", 0.0))
+            answer = self._published(result, about, pool, t0)
             if not answer.abstained:
                 yield Token(answer.answer)  # final: read from the dateline, nothing takes it back
             yield Done(answer)
@@ -86,11 +90,11 @@ class GroundedAnswerer(Answerer):
         cands: list[Candidate] = []
         # Organisation and place names are read by rules too (rag.text.names), but on the dev half such a
         # name was rarely the answer (bench/typed_answers.py): the LLM reads those from the evidence. A
-        # person is taken only when the role beside the name matches the question (rag.answer.persons);
-        # otherwise the LLM reads the passages as before.
+        # person is taken only when the role beside the name matches the question (rag.answer.persons)
+        # or is the one person the best sentence names; otherwise the LLM reads the passages as before.
         if kind in s.typed_kinds.split(","):
             cands = role_matched(extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences),
-                                 s.typed_min_role)
+                                 s.typed_min_role, top[0])
         if kind in _STRICT and not cands:
             yield Done(self._abstain(result, f"no {kind} in the evidence sentences", t0))
             return
