@@ -106,7 +106,7 @@ def main() -> None:
         if kind in ("person", "number") and args.show:  # the role / counted-noun agreement of each
             print(f"{row['id']} {'roles' if kind == 'person' else 'nouns'}: "
                   + "; ".join(f"{c.text} {c.agreement:.3f}" for c in cands[:4]))
-        cands = role_matched(cands, s.typed_min_role, top[0] if top else None)  # as rag.answer.grounded does
+        cands = role_matched(cands, s.typed_min_role)  # as the product does (rag.answer.grounded)
         if not weak and not cands:
             composed.append(dict(old, answer="(declined)", abstained=True, citations=[], path="", kind=kind))
         if weak or not cands:

@@ -169,18 +169,10 @@ def _persons(s: Sentence, base: float, asked: set[str], lang: str, src_lang: str
             for (a, b, name, _), role in zip(found, roles, strict=True)]
 
 
-def role_matched(cands: list[Candidate], min_role: float, first: Sentence | None = None) -> list[Candidate]:
+def role_matched(cands: list[Candidate], min_role: float) -> list[Candidate]:
     """The candidates that may answer: a person only when the role beside the name agrees with the
-    question at least ``min_role`` (``Settings.typed_min_role``); other kinds as they are.
-
-    "Who spoke about migration and remittances?" asks by what the person did, not by a title: the
-    sentence that tells it (ranked ``first``) names one person, whose role ("researcher") says nothing
-    about the question. So the one person named in the first-ranked sentence may answer too."""
-    kept = [c for c in cands if c.kind != "person" or c.agreement >= min_role]
-    if kept or first is None:
-        return kept
-    alone = {c.text for c in cands if c.kind == "person" and c.sentence is first}
-    return [c for c in cands if c.sentence is first] if len(alone) == 1 else []
+    question at least ``min_role`` (``Settings.typed_min_role``); other kinds as they are."""
+    return [c for c in cands if c.kind != "person" or c.agreement >= min_role]
 
 
 def _shown(base: str, lang: str, src_lang: str) -> str:

@@ -90,11 +90,11 @@ class GroundedAnswerer(Answerer):
         cands: list[Candidate] = []
         # Organisation and place names are read by rules too (rag.text.names), but on the dev half such a
         # name was rarely the answer (bench/typed_answers.py): the LLM reads those from the evidence. A
-        # person is taken only when the role beside the name matches the question (rag.answer.persons)
-        # or is the one person the best sentence names; otherwise the LLM reads the passages as before.
+        # person is taken only when the role beside the name matches the question (rag.answer.persons);
+        # otherwise the LLM reads the passages as before.
         if kind in s.typed_kinds.split(","):
             cands = role_matched(extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences),
-                                 s.typed_min_role, top[0])
+                                 s.typed_min_role)
         if kind in _STRICT and not cands:
             yield Done(self._abstain(result, f"no {kind} in the evidence sentences", t0))
             return
