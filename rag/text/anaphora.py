@@ -4,8 +4,8 @@
 ГМС?" does not, and retrieving it mixed with the previous turn answers the wrong question (the previous
 topic's person). A question leans on the history when it
 
-- holds a word that points back: a personal or demonstrative pronoun ("he", "его", "o", "bu"), "else",
-  "such" ("таких"), "there"/"then";
+- holds a word that points back: a personal or demonstrative pronoun ("he", "его", "o", "bu"), "else"
+  ("ещё", "başqa"), "such" in Russian ("таких"), "there"/"then";
 - opens with a connective that continues a thread ("And …", "А …", "Bəs …");
 - names nothing: no capitalised word after its first (unless that is an acronym), no digit ("How long
   did the meeting last?"). A question that names no person, place, organisation or date can only be
