@@ -102,8 +102,8 @@ class GroundedAnswerer(Answerer):
         if best is not None and not sentence_close_enough(best, s.typed_min_sentence):
             # The fact sits in a sentence about something else: not a typed answer. A person may still be
             # read by the LLM from the passages; a date or a number may not: the LLM sees the same
-            # sentences, and in the stored runs of f53b6df it declined 8 of 9 such questions and
-            # answered the ninth (unanswerable) with the far sentence's date.
+            # sentences, and in the stored runs of f53b6df it declined 7 of the 8 such questions
+            # and answered the eighth (unanswerable) with the far sentence's date.
             result.warnings.append(f"the {kind} read from the evidence is in a sentence too far from the question")
             best = None
             if s.answer_mode != "typed" or kind in _STRICT:
