@@ -168,8 +168,9 @@ def main() -> None:
     s = Settings.load()
     embedder = load_embedder(s)
     embed = embedder.embed_documents
-    az, ru = seed_sentences("az", args.sentences), seed_sentences("ru", args.sentences)
-    g = gloss(embed, args.vocab, seed_sentences("az", 10_000))
+    az_all = seed_sentences("az", 10_000)  # every one: the gloss centres on their words
+    az, ru = az_all[: args.sentences], seed_sentences("ru", args.sentences)
+    g = gloss(embed, args.vocab, az_all)
     conditions = [("Russian (calibration)", ru, "Russian"), ("Azerbaijani", az, "Azerbaijani"),
                   ("Azerbaijani in Turkish spelling", [x.translate(TURKISH_SPELLING) for x in az], "Turkish")]
     sib = read_jsonl(SIB_PAIRS)[: args.reference_pairs]

@@ -66,11 +66,13 @@ def main() -> None:
         q = row["question"]
         queries = {"alone": q, "always": condense(q, history[row["id"]], always=True) or q,
                    "leaning test": condense(q, history[row["id"]]) or q}
+        ranked: dict[str, Case] = {}  # a question the test does not condense is searched as "alone" was
         for cond, query in queries.items():
-            hits = rag.retriever.search(query, settings.retrieve_depth)[: settings.evidence_hits]
-            items = ranker.features(q, query, hits)
-            cases[cond][split_of(row["id"]) or "dev"].append((row, items, [is_gold(s, hits, row["evidence"])
-                                                                           for s in items]))
+            if query not in ranked:
+                hits = rag.retriever.search(query, settings.retrieve_depth)[: settings.evidence_hits]
+                items = ranker.features(q, query, hits)
+                ranked[query] = (row, items, [is_gold(s, hits, row["evidence"]) for s in items])
+            cases[cond][split_of(row["id"]) or "dev"].append(ranked[query])
     docs.save()
     leaning = sum(leans_on_history(r["question"]) for r in asked)
     results = [{"condition": c, **{f"{h}_{k}": v for h in ("dev", "heldout")

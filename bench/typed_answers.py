@@ -117,13 +117,14 @@ def main() -> None:
                 continue
             tally["typed without candidate -> LLM"] += 1
             continue
-        if not sentence_close_enough(cands[0], s.typed_min_sentence) and kind in STRICT:
-            tally["typed declined (sentence too far), " + ("answerable" if row["answerable"] else "unanswerable")] += 1
-            composed.append(dict(old, answer="(declined)", abstained=True, citations=[], path="", kind=kind))
-            if args.show:
-                print(f"{row['id']} {kind:12} DECLINED  (sentence too far) {q[:52]}")
-            continue
         if not sentence_close_enough(cands[0], s.typed_min_sentence):
+            if kind in STRICT:  # declined without the LLM, as rag.answer.grounded does
+                tally["typed declined (sentence too far), "
+                      + ("answerable" if row["answerable"] else "unanswerable")] += 1
+                composed.append(dict(old, answer="(declined)", abstained=True, citations=[], path="", kind=kind))
+                if args.show:
+                    print(f"{row['id']} {kind:12} DECLINED  (sentence too far) {q[:52]}")
+                continue
             tally["typed, sentence too far -> LLM, " + ("answerable" if row["answerable"] else "unanswerable")] += 1
             if not weak:
                 composed.append(quote_or(old, ranked[0], pool, q, row, kind, s.quote_min_sentence, tally))
