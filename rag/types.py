@@ -143,8 +143,9 @@ class Answer:
     # How the answer was made: "llm", "template" (typed candidate), "extract" (a phrase the LLM copied from
     # the evidence, rag.answer.extract), "quote" (the evidence sentence quoted), "" (declined).
     path: str = ""
-    written: str = ""  # the model's checked sentence when ``answer`` is its fact-first short form; the phrase
-    # as copied from the evidence when ``path`` is "extract"
+    written: str = ""  # the model's checked sentence when ``answer`` is its fact-first short form (cut by
+    # rules, or, path "extract", to the phrase the LLM copied from the evidence); for a declined answer
+    # rescued by a copy (path "extract"), the phrase as copied
 
     def to_dict(self) -> dict[str, Any]:
         return {

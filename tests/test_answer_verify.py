@@ -66,6 +66,22 @@ def test_off_topic_claim_is_unsupported(sim) -> None:  # type: ignore[no-untyped
                   similarity=sim).citations == []
 
 
+def test_unsupported_sentence_after_the_answer_is_left_out(sim) -> None:  # type: ignore[no-untyped-def]
+    """The 1.5B model's habit: a checked answer, then a sentence of its own that no passage backs."""
+    v = verify("Vusal Huseynov met Abdulla Shahid [2]. This information is found in passage.", PASSAGES,
+               threshold=0.55, similarity=sim, question="Whom did Vusal Huseynov meet?")
+    assert v.answer == "Vusal Huseynov met Abdulla Shahid [2]."
+    assert any("left out after the supported answer" in d for d in v.dropped)
+    v = verify("The forum takes place on 5-8 May [1]. It will be held in Antarctica [3].", PASSAGES,
+               threshold=0.55, similarity=sim)
+    assert v.answer == "The forum takes place on 5-8 May [1]." and [c.n for c in v.citations] == [1]
+
+
+def test_sentence_before_the_supported_one_stays(sim) -> None:  # type: ignore[no-untyped-def]
+    v = verify("Yes. Vusal Huseynov met Abdulla Shahid [2].", PASSAGES, threshold=0.55, similarity=sim)
+    assert v.answer == "Yes. Vusal Huseynov met Abdulla Shahid [2]."
+
+
 def test_claim_splitting_and_abstention_markers() -> None:
     assert split_claims("A is B [1]. C is D [2][1].") == [("A is B.", [1]), ("C is D.", [2, 1])]
     for text in ("NONE", "В документах об этом не сказано.", "Sənədlərdə bu barədə məlumat yoxdur."):

@@ -305,3 +305,32 @@ def test_a_declined_answer_is_rescued_by_copying_from_readable_evidence(rag: RAG
                    warnings=[f"abstained: {UNSUPPORTED}"])
     top = answerer.ranker.rank(other.question, other.question, hits)[:3]
     assert answerer._rescue(other, top, hits, time.perf_counter()).abstained
+
+
+def test_a_long_checked_answer_is_cut_to_the_phrase_it_agrees_with(rag: RAG) -> None:
+    """Fact first (rag/answer/gates.py ``may_shorten``): the real 1.5B model copies the answer phrase out
+    of the sentence, and the long answer is cut to it only when that answer carries the phrase."""
+    from rag.answer.grounded import GroundedAnswerer
+    from rag.types import Answer, Chunk, Hit
+
+    text = ("The old lighthouse on the northern cape was built by the engineer Thomas Reed in 1888. "
+            "It was painted red and white in 1920.")
+    hits = [Hit(Chunk(id="c0", source="lighthouse.txt", text=text, start=0, end=len(text), lang="en", ordinal=0),
+                score=1.0, dense_score=0.6)]
+    question = "Who built the old lighthouse on the northern cape?"
+    answerer = rag.answerer
+    assert isinstance(answerer, GroundedAnswerer)
+    top = answerer.ranker.rank(question, question, hits)[:3]
+    long = ("The old lighthouse on the northern cape was built by the engineer Thomas Reed, who finished "
+            "it in 1888 before it was painted red and white in 1920 [1].")
+    checked = Answer(question=question, answer=long, language="en", kind="person", path="llm")
+    answerer._shorten(checked, top, hits, time.perf_counter())
+    assert checked.path == "extract" and checked.written == long, checked.warnings
+    assert "Thomas Reed" in checked.answer and checked.answer.endswith("[1].") and len(checked.answer.split()) <= 5
+    assert checked.citations[0].quote.startswith("The old lighthouse")
+    # The same question answered with another name: the copy disagrees, the answer stays as written.
+    other = long.replace("Thomas Reed", "John Miller")
+    kept = Answer(question=question, answer=other, language="en", kind="person", path="llm")
+    answerer._shorten(kept, top, hits, time.perf_counter())
+    assert kept.answer == other and kept.path == "llm"
+    assert any("not shortened" in w for w in kept.warnings)

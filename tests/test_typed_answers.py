@@ -73,6 +73,8 @@ def test_names_lose_their_case_endings_and_change_script() -> None:
     bases = [n.base for n in find_names(RU_MEET, "ru")]
     assert "Вусал Гусейнов" in bases and "Абдулла Шахид" in bases
     assert render_name("Вусал Гусейнов", "en", "ru") == "Vusal Guseynov"
+    # A Latin name quoted inside Russian text is not Azerbaijani spelling (c is not "j" there).
+    assert render_name("Level 3 Communications", "en", "ru") == "Level 3 Communications"
 
 
 def test_question_kinds_in_three_languages() -> None:

@@ -39,7 +39,7 @@ from rag.answer.terms import content_terms, term_overlap
 from rag.embedding import VectorCache
 from rag.settings import Settings
 from rag.text.sentences import sentence_window, split_sentences
-from rag.types import Hit
+from rag.types import Evidence, Hit
 
 EmbedQuery = Callable[[Sequence[str]], np.ndarray]
 EmbedDocs = Callable[[Sequence[str]], np.ndarray]
@@ -162,3 +162,18 @@ class EvidenceRanker:
         for x in items:
             x.score = self.weights.dot(x.features or {})
         return sorted(items, key=lambda x: -x.score)
+
+
+def with_neighbours(x: Sentence, pool: Sequence[Hit]) -> str:
+    """The sentence with its neighbours: what a short sentence is about."""
+    chunk = pool[x.hit].chunk
+    spans = split_sentences(chunk.text, chunk.lang) or [(0, len(chunk.text))]
+    j = next((k for k, (a, _b) in enumerate(spans) if a == x.start), 0)
+    return chunk.text[slice(*sentence_window(spans, j))]
+
+
+def evidence_record(x: Sentence, pool: Sequence[Hit], n: int) -> Evidence:
+    """The ranked sentence as shown under an answer (offsets in the source document)."""
+    c = pool[x.hit].chunk
+    return Evidence(n=n, source=c.source, chunk_id=c.id, text=x.text.strip(), start=c.start + x.start,
+                    end=c.start + x.end, lang=c.lang, score=round(x.score, 3))

@@ -11,6 +11,7 @@ import re
 from rag.answer.answerer import UNSUPPORTED
 from rag.answer.candidates import Candidate
 from rag.answer.evidence import Sentence
+from rag.answer.shorten import asks_for_sentence, content_words
 from rag.answer.verify import CITE_RE, WORD_RE, numbers
 from rag.text.translit import latin_skeleton
 from rag.types import Answer
@@ -49,6 +50,15 @@ def may_rescue(answer: Answer) -> bool:
     declined_for = [w for w in answer.warnings if w.startswith("abstained: ")]
     return (answer.abstained and bool(declined_for) and declined_for[-1] == f"abstained: {UNSUPPORTED}"
             and answer.kind not in (*STRICT, "yesno"))
+
+
+def may_shorten(answer: Answer, max_words: int) -> bool:
+    """A checked LLM answer that is still long after ``fact_first`` (which cuts only a sentence whose new
+    words form one stretch), to a question asking for a phrase (what, which, who, where; not *why* or
+    *how*, not a value the rules read, not yes or no): the fact may be copied out of the evidence."""
+    return (not answer.abstained and answer.path == "llm" and not answer.written and max_words > 0
+            and answer.kind not in (*STRICT, "yesno") and not asks_for_sentence(answer.question)
+            and content_words(answer.answer) > max_words)
 
 
 def may_quote(answer: Answer, best: Sentence, src_lang: str, min_sentence: float) -> bool:

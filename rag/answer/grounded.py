@@ -20,17 +20,16 @@ from collections.abc import Iterator, Sequence
 from rag.answer.answerer import Answerer, Done, Event, ModelTurn, Selector, Token, stamp_times
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind, role_matched
 from rag.answer.compose import quoted, template, write_messages
-from rag.answer.evidence import EvidenceRanker, Sentence
+from rag.answer.evidence import EvidenceRanker, Sentence, evidence_record, with_neighbours
 from rag.answer.extract import as_answer, copy_answer
 from rag.answer.gates import STRICT as _STRICT
-from rag.answer.gates import holds_fact, may_quote, may_rescue, sentence_close_enough, sentence_score
+from rag.answer.gates import holds_fact, may_quote, may_rescue, may_shorten, sentence_close_enough, sentence_score
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
 from rag.answer.published import DocumentChunks, asks_publication_date, dateline_answer
 from rag.answer.verify import CITE_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
-from rag.text.sentences import sentence_window, split_sentences
 from rag.types import Answer, Citation, Evidence, Hit
 
 
@@ -86,7 +85,7 @@ class GroundedAnswerer(Answerer):
         order = list(dict.fromkeys(x.hit for x in top))  # passage [1] holds the best sentence
         given = [pool[i] for i in order]
         number = {hit_index: n + 1 for n, hit_index in enumerate(order)}
-        result.evidence = [self._evidence(x, pool, number[x.hit]) for x in top]
+        result.evidence = [evidence_record(x, pool, number[x.hit]) for x in top]
         cands: list[Candidate] = []
         # Organisation and place names are read by rules too (rag.text.names), but on the dev half such a
         # name was rarely the answer (bench/typed_answers.py): the LLM reads those from the evidence. A
@@ -124,9 +123,10 @@ class GroundedAnswerer(Answerer):
                     event.answer.timings["rank"] = result.timings["select"]
                     event.answer.path = "" if event.answer.abstained else "llm"
                     self._rescue(event.answer, top, pool, t0)
+                    self._shorten(event.answer, top, pool, t0)
                 yield event
             return
-        evidence = [(number[x.hit], pool[x.hit].chunk.lang, self._window(x, pool)) for x in top]
+        evidence = [(number[x.hit], pool[x.hit].chunk.lang, with_neighbours(x, pool)) for x in top]
         messages = write_messages(question, lang, evidence, fact=best.text if best else None,
                                   fact_n=number[best.sentence.hit] if best else None, history=history)
         text = ""
@@ -149,7 +149,9 @@ class GroundedAnswerer(Answerer):
                 result.warnings.append(f"model answer does not carry the {kind} read from the evidence: {raw[:200]}")
                 yield Done(self._typed(result, best, pool, number, t0, "typed answer from the evidence"))
             return
-        yield Done(self._rescue(self._finish(result, raw, given, t0), top, pool, t0))
+        out = self._rescue(self._finish(result, raw, given, t0), top, pool, t0)
+        self._shorten(out, top, pool, t0)
+        yield Done(out)
 
     def _published(self, result: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
         """The publication date of the article the best evidence sentence is from, cited to its dateline."""
@@ -171,22 +173,40 @@ class GroundedAnswerer(Answerer):
         copied = self._copied(answer, top, pool, t0)
         return copied if copied is not None else self._quote_if_declined(answer, top[0], pool, t0)
 
-    def _copied(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> Answer | None:
-        """The LLM copies the answer phrase from the evidence sentences it can read; translated into the
-        asker's language when the sentence is in another. None when any check fails."""
+    def _shorten(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> None:
+        """Fact first: a checked answer still long after ``fact_first`` becomes the phrase the LLM copies
+        out of the evidence, when the answer it wrote carries that phrase (the two readings agree: a
+        copy that disagrees, "Kuechly" where the answer said "Kawann Short", leaves the answer as is)."""
+        if not may_shorten(answer, self.settings.fact_first_max_words):
+            return
+        long = answer.answer
+        got = self._copy(answer, top, pool)
+        if got is None or not (holds_fact(long, got[2]) or holds_fact(long, got[1])):
+            answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it")
+            return
+        self._answered_from(answer, as_answer(got[1], 1), "extract", got[0], pool, t0,
+                            "the answer cut to the phrase of the evidence it gives")
+        answer.written = long
+
+    def _copy(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit]) -> tuple[Sentence, str, str] | None:
+        """(sentence, the answer text in the asker's language, the phrase as copied): the LLM copies the
+        answer phrase from the evidence sentences it can read, translated when the sentence is in
+        another language than the asker's. None when any check fails."""
         s = self.settings
         readable = s.llm_reads.split(",")
         offered = [x for x in top if pool[x.hit].chunk.lang in readable
                    and sentence_score(x) >= s.extract_min_sentence]
-        if not offered:
-            return None
         got = copy_answer(self.llm, answer.question, answer.language,
-                          [(x.text, pool[x.hit].chunk.lang) for x in offered], answer.warnings)
+                          [(x.text, pool[x.hit].chunk.lang) for x in offered], answer.warnings) if offered else None
+        return None if got is None else (offered[got[0]], got[1], got[2])
+
+    def _copied(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> Answer | None:
+        """The copied phrase as the answer of a declined one (``_copy``); None when any check fails."""
+        got = self._copy(answer, top, pool)
         if got is None:
             return None
-        index, text, phrase = got
-        answer.written = phrase
-        return self._answered_from(answer, as_answer(text, 1), "extract", offered[index], pool, t0,
+        answer.written = got[2]
+        return self._answered_from(answer, as_answer(got[1], 1), "extract", got[0], pool, t0,
                                    "the model's answer did not hold up; the answer phrase was copied from the evidence")
 
     def _quote_if_declined(self, answer: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
@@ -274,17 +294,3 @@ class GroundedAnswerer(Answerer):
             e.used = any(c.start <= e.start < c.end for c in cited)
             if cited:
                 e.n = cited[0].n  # the answer's own passage number for that chunk
-
-    @staticmethod
-    def _window(x: Sentence, pool: Sequence[Hit]) -> str:
-        """The sentence with its neighbours: what a short sentence is about."""
-        chunk = pool[x.hit].chunk
-        spans = split_sentences(chunk.text, chunk.lang) or [(0, len(chunk.text))]
-        j = next((k for k, (a, _b) in enumerate(spans) if a == x.start), 0)
-        return chunk.text[slice(*sentence_window(spans, j))]
-
-    @staticmethod
-    def _evidence(x: Sentence, pool: Sequence[Hit], n: int) -> Evidence:
-        c = pool[x.hit].chunk
-        return Evidence(n=n, source=c.source, chunk_id=c.id, text=x.text.strip(), start=c.start + x.start,
-                        end=c.start + x.end, lang=c.lang, score=round(x.score, 3))

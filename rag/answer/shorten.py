@@ -201,6 +201,11 @@ def unfound_names(answer: str, question: str, passages: list[str]) -> list[str] 
     return added
 
 
+def content_words(answer: str) -> int:
+    """How many content words the answer's text holds (citation markers and function words not counted)."""
+    return sum(not w.stop for w in _words(CITE_RE.sub(" ", answer)))
+
+
 def asks_for_sentence(question: str) -> bool:
     """A *why* / *how* question: its answer is a reason or a manner, never a bare name."""
     return bool(_SENTENCE_QUESTIONS.search(question.lower()))

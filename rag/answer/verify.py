@@ -142,7 +142,12 @@ def verify(
     similarity: Similarity | None = None,
     question: str = "",
 ) -> Verification:
-    """Keep citations whose passage supports the sentence; attribute uncited claims when evidence is clear."""
+    """Keep citations whose passage supports the sentence; attribute uncited claims when evidence is clear.
+
+    A sentence that no passage supports is left out once a supported one has been said: the answer
+    comes first, and what the model adds after it unbacked ("This information is found in passage.",
+    a guess about what happened next) is not shown as part of a checked answer. Sentences before the
+    first supported one stay (a leading "Yes."); if none is supported the caller declines anyway."""
     kept: dict[int, Citation] = {}
     dropped: list[str] = []
     rebuilt: list[str] = []
@@ -151,7 +156,8 @@ def verify(
         marks: list[int] = []
         if asked and _echoes(claim, asked):
             dropped.append(f"only repeats the question: {claim[:80]}")
-            rebuilt.append(claim)
+            if not kept:
+                rebuilt.append(claim)
             continue
         for n in dict.fromkeys(cited):
             if not 1 <= n <= len(passages):
@@ -173,6 +179,9 @@ def verify(
             if sup.score >= threshold:
                 marks.append(n)
                 kept.setdefault(n, _citation(n, passages[n - 1], sup))
+        if not marks and kept:
+            dropped.append(f"left out after the supported answer, no passage supports it: {claim[:80]}")
+            continue
         rebuilt.append(_with_markers(claim, marks))
     return Verification(sorted(kept.values(), key=lambda c: c.n), " ".join(r for r in rebuilt if r), dropped)
 

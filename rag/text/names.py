@@ -102,7 +102,8 @@ _CYR = re.compile(r"[А-Яа-яЁё]")
 
 def render_name(name: str, lang: str, source_lang: str = "az") -> str:
     """``name`` in the script of ``lang``: Cyrillic for ru, Latin for az/en; acronyms are kept. Latin
-    names are read as Azerbaijani spelling unless ``source_lang`` is "en" (then kept as written)."""
+    names are read as Azerbaijani spelling unless ``source_lang`` is "en", or "ru" (a Latin name inside
+    Russian text is written as in its own language: "Level 3 Communications"), then kept as written."""
     words = name.split()
     if lang == "ru":
         if source_lang == "en":
@@ -115,5 +116,5 @@ def render_name(name: str, lang: str, source_lang: str = "az") -> str:
         if _CYR.search(w):
             out.append(w if _ACRONYM.match(w) else to_latin(w))
         else:
-            out.append(az_to_english(w) if lang == "en" and not _ACRONYM.match(w) else w)
+            out.append(az_to_english(w) if lang == "en" and source_lang != "ru" and not _ACRONYM.match(w) else w)
     return " ".join(out)
