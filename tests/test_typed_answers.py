@@ -52,6 +52,16 @@ def test_year_ranges_and_russian_day_ranges() -> None:
     assert _date("21 мая 2022 г. 16:49", "en") == "21 May 2022"
 
 
+def test_year_ranges_in_words_in_three_languages() -> None:
+    """"between 2005 and 2010" is one period, not the year 2005 (the answer to "when ... highest?")."""
+    assert _date("attacks reached an all-time high between 2005 and 2010.", "ru") == "2005–2010 годы"
+    assert _date("нападения достигли пика между 2005 и 2010 годами.", "en") == "2005–2010"
+    assert _date("с 2021 по 2025 год", "az") == "2021-2025-ci illər"
+    assert _date("2005-ci ildən 2010-cu ilədək", "en") == "2005–2010"
+    assert [d.year for d in find_dates("from 2010 to 2005")] == [2010, 2005]  # not a period backwards
+    assert _date("2030-cu ildə", "az") == "2030-cu ildə"  # the locative is the word il's, not the number's
+
+
 def test_the_verb_may_is_not_a_month() -> None:
     assert find_dates("It may take 10 years.") == []
 

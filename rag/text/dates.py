@@ -7,8 +7,9 @@ Azerbaijani ordinal suffixes by vowel harmony), never facts of any document.
 Shapes found (day ranges and year ranges included):
   az  "mayın 5-8-də", "oktyabrın 12-də", "11 fevral, 2026", "2021-ci ilin 31 may", "2022-ci ildə",
       "2026-2030-cu illər"
-  ru  "21 мая 2022 г.", "с 5 по 8 мая", "5-8 мая", "в 2022 году", "2021-2025 годы"
-  en  "31 May 2021", "May 5-8", "5-8 May 2026", "in 2022", "2021-2025", "May 2021"
+      "2005-ci ildən 2010-cu ilədək"
+  ru  "21 мая 2022 г.", "с 5 по 8 мая", "5-8 мая", "в 2022 году", "2021-2025 годы", "между 2005 и 2010 годами"
+  en  "31 May 2021", "May 5-8", "5-8 May 2026", "in 2022", "2021-2025", "May 2021", "between 2005 and 2010"
   any "2026-02-11", "23.05.2018"
 """
 
@@ -39,7 +40,7 @@ def _month_alt() -> str:
 _MONTH = _month_alt()
 # Ordinal / case endings glued to a number: az "-ci/-cı/-cu/-cü", "-də/-da", ru "-го", en "th".
 _NUM_END = r"(?:-?(?:ci|cı|cu|cü|nci|ncı|ncu|ncü|də|da|dək|dan|dən|go|го|е|й|ого|st|nd|rd|th))?"
-_YEAR_WORD = r"(?:\s*(?:il(?:in|ində|də|i|dən|lər|lərdə|lərin|ləri)?|г\.|гг\.|год(?:а|у|ы|ов|ах)?|years?))?"
+_YEAR_WORD = r"(?:\s*(?:il(?:in|ində|də|i|dən|lər|lərdə|lərin|ləri)?|г\.|гг\.|год(?:ами|ах|ов|а|у|ы)?|years?))?"
 
 _PATTERNS = [
     # ISO and numeric dates.
@@ -61,6 +62,11 @@ _PATTERNS = [
               rf"(?:,?\s+(?P<y>{_YEAR})\b)?"),
     # "May 2021", "мае 2022 года".
     ("mon_y", rf"\b(?P<mon>{_MONTH})\s+(?P<y>{_YEAR})\b"),
+    # "between 2005 and 2010", "между 2005 и 2010 годами", "from 2021 to 2025", "с 2021 по 2025 год".
+    ("years_words", rf"(?:\bbetween|\bfrom|(?<!\w)между|(?<!\w)с|(?<!\w)от)\s+(?P<y>{_YEAR}){_NUM_END}{_YEAR_WORD}"
+                    rf"\s+(?:and|to|until|till|и|по|до)\s+(?P<y2>{_YEAR}){_NUM_END}{_YEAR_WORD}"),
+    # "2005-ci ildən 2010-cu ilədək", "2021-ci ildən 2025-ci ilə qədər".
+    ("years_az", rf"\b(?P<y>{_YEAR}){_NUM_END}\s+il(?:dən|dan)\s+(?P<y2>{_YEAR}){_NUM_END}\s+il(?:ədək|ə\s+qədər)"),
     # "2026-2030-cu illər", "2021-2025 годы", "2021–2025".
     ("years", rf"\b(?P<y>{_YEAR}){_DASH}(?P<y2>{_YEAR}){_NUM_END}{_YEAR_WORD}"),
     # "2022-ci ildə", "в 2022 году", "in 2022", "2022".
@@ -183,7 +189,8 @@ def render_date(d: DateValue, lang: str) -> str:
         parts = []
         if d.year is not None:
             suffix = az_ordinal_suffix(d.year)
-            parts.append(f"{d.year}-{suffix} il" if d.month else f"{d.year}-{suffix} il{_AZ_LOCATIVE[suffix]}")
+            # "2030-cu ildə": the locative ending is the word il's (always -də), not the number's.
+            parts.append(f"{d.year}-{suffix} il" if d.month else f"{d.year}-{suffix} ildə")
         if d.month is not None:
             if days:
                 last = d.day2 or d.day or 0
