@@ -311,7 +311,7 @@ def test_a_long_checked_answer_is_cut_to_the_phrase_it_agrees_with(rag: RAG) -> 
     """Fact first (rag/answer/gates.py ``may_shorten``): the real 1.5B model copies the answer phrase out
     of the sentence, and the long answer is cut to it only when that answer carries the phrase."""
     from rag.answer.grounded import GroundedAnswerer
-    from rag.types import Answer, Chunk, Hit
+    from rag.types import Answer, Chunk, Citation, Hit
 
     text = ("The old lighthouse on the northern cape was built by the engineer Thomas Reed in 1888. "
             "It was painted red and white in 1920.")
@@ -323,14 +323,20 @@ def test_a_long_checked_answer_is_cut_to_the_phrase_it_agrees_with(rag: RAG) -> 
     top = answerer.ranker.rank(question, question, hits)[:3]
     long = ("The old lighthouse on the northern cape was built by the engineer Thomas Reed, who finished "
             "it in 1888 before it was painted red and white in 1920 [1].")
-    checked = Answer(question=question, answer=long, language="en", kind="person", path="llm")
+    cites = [Citation(n=1, source="lighthouse.txt", chunk_id="c0", text=text, start=0, end=len(text), verified=True)]
+    checked = Answer(question=question, answer=long, language="en", kind="person", path="llm", citations=cites)
     answerer._shorten(checked, top, hits, time.perf_counter())
     assert checked.path == "extract" and checked.written == long, checked.warnings
     assert "Thomas Reed" in checked.answer and checked.answer.endswith("[1].") and len(checked.answer.split()) <= 5
     assert checked.citations[0].quote.startswith("The old lighthouse")
     # The same question answered with another name: the copy disagrees, the answer stays as written.
     other = long.replace("Thomas Reed", "John Miller")
-    kept = Answer(question=question, answer=other, language="en", kind="person", path="llm")
+    kept = Answer(question=question, answer=other, language="en", kind="person", path="llm", citations=cites)
     answerer._shorten(kept, top, hits, time.perf_counter())
     assert kept.answer == other and kept.path == "llm"
     assert any("not shortened" in w for w in kept.warnings)
+    # An answer citing another passage is not cut to a phrase of this one (its source would change).
+    elsewhere = Answer(question=question, answer=long, language="en", kind="person", path="llm",
+                       citations=[Citation(n=1, source="other.txt", chunk_id="zz", text="", start=0, end=0)])
+    answerer._shorten(elsewhere, top, hits, time.perf_counter())
+    assert elsewhere.answer == long and elsewhere.path == "llm"

@@ -180,7 +180,10 @@ class GroundedAnswerer(Answerer):
         if not may_shorten(answer, self.settings.fact_first_max_words):
             return
         long = answer.answer
-        got = self._copy(answer, top, pool)
+        # Only the sentences of the passages the answer cites: the short form keeps the answer's source
+        # (offered every readable sentence, the copy moved a dev answer's citation to another article).
+        cited = {c.chunk_id for c in answer.citations}
+        got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool)
         if got is None or not (holds_fact(long, got[2]) or holds_fact(long, got[1])):
             answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it")
             return
