@@ -22,6 +22,7 @@ from rag.answer.answerer import Done, Token
 from rag.errors import InputError
 from rag.pipeline import RAG
 from rag.settings import Settings
+from rag.types import Chunk, Hit
 
 pytestmark = pytest.mark.slow
 
@@ -272,17 +273,22 @@ def test_warmed_sentences_leave_nothing_to_embed_when_a_question_comes(rag: RAG)
         rag.sentence_vectors.embed = embed  # type: ignore[method-assign]
 
 
+def _lighthouse() -> tuple[str, list[Hit]]:
+    """One made-up English passage (no seed facts) as the only retrieved hit."""
+    text = ("The old lighthouse on the northern cape was built by the engineer Thomas Reed in 1888. "
+            "It was painted red and white in 1920.")
+    return text, [Hit(Chunk(id="c0", source="lighthouse.txt", text=text, start=0, end=len(text), lang="en",
+                            ordinal=0), score=1.0, dense_score=0.6)]
+
+
 def test_a_declined_answer_is_rescued_by_copying_from_readable_evidence(rag: RAG) -> None:
     """The real 1.5B model copies the answer phrase out of an English sentence and translates only that
     phrase for a Russian asker (rag/answer/extract.py)."""
     from rag.answer.answerer import UNSUPPORTED
     from rag.answer.grounded import GroundedAnswerer
-    from rag.types import Answer, Chunk, Hit
+    from rag.types import Answer
 
-    text = ("The old lighthouse on the northern cape was built by the engineer Thomas Reed in 1888. "
-            "It was painted red and white in 1920.")
-    hits = [Hit(Chunk(id="c0", source="lighthouse.txt", text=text, start=0, end=len(text), lang="en", ordinal=0),
-                score=1.0, dense_score=0.6)]
+    _text, hits = _lighthouse()
     question = "Кто построил старый маяк на северном мысе?"
     answerer = rag.answerer
     assert isinstance(answerer, GroundedAnswerer)
@@ -311,12 +317,9 @@ def test_a_long_checked_answer_is_cut_to_the_phrase_it_agrees_with(rag: RAG) -> 
     """Fact first (rag/answer/gates.py ``may_shorten``): the real 1.5B model copies the answer phrase out
     of the sentence, and the long answer is cut to it only when that answer carries the phrase."""
     from rag.answer.grounded import GroundedAnswerer
-    from rag.types import Answer, Chunk, Citation, Hit
+    from rag.types import Answer, Citation
 
-    text = ("The old lighthouse on the northern cape was built by the engineer Thomas Reed in 1888. "
-            "It was painted red and white in 1920.")
-    hits = [Hit(Chunk(id="c0", source="lighthouse.txt", text=text, start=0, end=len(text), lang="en", ordinal=0),
-                score=1.0, dense_score=0.6)]
+    text, hits = _lighthouse()
     question = "Who built the old lighthouse on the northern cape?"
     answerer = rag.answerer
     assert isinstance(answerer, GroundedAnswerer)
