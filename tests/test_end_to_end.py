@@ -338,6 +338,11 @@ def test_a_long_checked_answer_is_cut_to_the_phrase_it_agrees_with(rag: RAG) -> 
     answerer._shorten(kept, top, hits, time.perf_counter())
     assert kept.answer == other and kept.path == "llm"
     assert any("not shortened" in w for w in kept.warnings)
+    # The phrase only in a later sentence (a pasted passage names everyone) is no agreement either.
+    pasted = f"The lighthouse stands on the northern cape [1]. {long}"
+    later = Answer(question=question, answer=pasted, language="en", kind="person", path="llm", citations=cites)
+    answerer._shorten(later, top, hits, time.perf_counter())
+    assert later.answer == pasted and later.path == "llm"
     # An answer citing another passage is not cut to a phrase of this one (its source would change).
     elsewhere = Answer(question=question, answer=long, language="en", kind="person", path="llm",
                        citations=[Citation(n=1, source="other.txt", chunk_id="zz", text="", start=0, end=0)])

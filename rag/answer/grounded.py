@@ -27,6 +27,7 @@ from rag.answer.gates import holds_fact, may_quote, may_rescue, may_shorten, sen
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
 from rag.answer.published import DocumentChunks, asks_publication_date, dateline_answer
+from rag.answer.shorten import first_sentence
 from rag.answer.verify import CITE_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
@@ -175,16 +176,15 @@ class GroundedAnswerer(Answerer):
 
     def _shorten(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> None:
         """Fact first: a checked answer still long after ``fact_first`` becomes the phrase the LLM copies
-        out of the evidence, when the answer it wrote carries that phrase (the two readings agree: a
-        copy that disagrees, "Kuechly" where the answer said "Kawann Short", leaves the answer as is)."""
+        from the sentences of the passages it cites (so its source stays), when the answer's first
+        sentence carries that phrase: the two readings agree ("Kuechly" where it said "Kawann Short" leaves
+        it as is; a pasted passage carries every name of it, so later sentences do not count)."""
         if not may_shorten(answer, self.settings.fact_first_max_words):
             return
-        long = answer.answer
-        # Only the sentences of the passages the answer cites: the short form keeps the answer's source
-        # (offered every readable sentence, the copy moved a dev answer's citation to another article).
-        cited = {c.chunk_id for c in answer.citations}
+        long, cited = answer.answer, {c.chunk_id for c in answer.citations}
         got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool)
-        if got is None or not (holds_fact(long, got[2]) or holds_fact(long, got[1])):
+        first = first_sentence(long)
+        if got is None or not (holds_fact(first, got[2]) or holds_fact(first, got[1])):
             answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it")
             return
         self._answered_from(answer, as_answer(got[1], 1), "extract", got[0], pool, t0,

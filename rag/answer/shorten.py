@@ -201,6 +201,11 @@ def unfound_names(answer: str, question: str, passages: list[str]) -> list[str] 
     return added
 
 
+def first_sentence(answer: str) -> str:
+    """The answer's first sentence, its citation markers removed."""
+    return _first_sentence(answer)[0]
+
+
 def content_words(answer: str) -> int:
     """How many content words the answer's text holds (citation markers and function words not counted)."""
     return sum(not w.stop for w in _words(CITE_RE.sub(" ", answer)))
