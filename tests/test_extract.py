@@ -25,6 +25,17 @@ def test_a_phrase_counts_only_when_it_is_in_the_evidence_as_written() -> None:
     assert parse_copied("", SENTENCES) is None
 
 
+def test_a_phrase_cut_off_inside_a_word_is_no_copy() -> None:
+    """A reply stopped by the token limit ends inside a word; a case ending of up to two letters is
+    still the same word (the model may copy a Russian noun in its nominative)."""
+    ru = ["Азербайджан определен Сетью ООН по вопросам миграции как страна-первопроходец."]
+    assert parse_copied("Сетью ООН по вопросам м [1]", ru) is None
+    assert parse_copied("Сетью ООН по вопросам миграции [1]", ru) is not None
+    assert parse_copied("Азербайджан определен Сетью ООН [1]", ru) is not None
+    assert parse_copied("страна-первопроход [1]", ru) is not None  # + "ец" at the phrase's end
+    assert parse_copied("ерайджан [1]", ru) is None  # not from a word's start
+
+
 def test_a_translation_keeps_numbers_and_names_and_the_askers_script() -> None:
     assert translation_ok("the 2-yard touchdown run", "пробег на 2 ярда", "ru")
     assert not translation_ok("the 2-yard touchdown run", "пробег на 3 ярда", "ru")  # a changed number

@@ -87,9 +87,22 @@ def parse_copied(reply: str, sentences: Sequence[str]) -> Copied | None:
     named = int(m.group(3) or m.group(1) or 0) - 1
     order = ([named] if 0 <= named < len(sentences) else []) + list(range(len(sentences)))
     for i in order:
-        if key in _norm(sentences[i]):
+        if _whole_words_in(key, _norm(sentences[i])):
             return Copied(phrase, i)
     return None
+
+
+def _whole_words_in(key: str, text: str) -> bool:
+    """``key`` occurs in ``text`` from the start of a word to the end of one, give or take a case ending
+    of up to two letters ("Азербайджан" in "Азербайджана"): a reply cut off by the token limit ("… по
+    вопросам м") is not a copied phrase."""
+    j = text.find(key)
+    while j != -1:
+        rest = re.match(r"\w*", text[j + len(key):])
+        if (j == 0 or not text[j - 1].isalnum()) and rest is not None and len(rest.group()) <= 2:
+            return True
+        j = text.find(key, j + 1)
+    return False
 
 
 def translate_messages(phrase: str, lang: str) -> list[Message]:

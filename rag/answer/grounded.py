@@ -27,7 +27,7 @@ from rag.answer.gates import holds_fact, may_quote, may_rescue, may_shorten, sen
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
 from rag.answer.published import DocumentChunks, asks_publication_date, dateline_answer
-from rag.answer.shorten import first_sentence
+from rag.answer.shorten import content_words, first_sentence
 from rag.answer.verify import CITE_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
@@ -184,7 +184,8 @@ class GroundedAnswerer(Answerer):
         long, cited = answer.answer, {c.chunk_id for c in answer.citations}
         got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool)
         first = first_sentence(long)
-        if got is None or not (holds_fact(first, got[2]) or holds_fact(first, got[1])):
+        if got is None or content_words(got[1]) > self.settings.fact_first_max_words or not (
+                holds_fact(first, got[2]) or holds_fact(first, got[1])):
             answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it")
             return
         self._answered_from(answer, as_answer(got[1], 1), "extract", got[0], pool, t0,
