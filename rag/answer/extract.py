@@ -53,6 +53,7 @@ TRANSLATE_SYSTEM = "You translate short phrases. Write only the translation, not
 _COPIED = re.compile(r"^\s*(?:\[(\d+)\]\s*)?(.+?)\s*(?:\[(\d+)\])?\s*\.?\s*$", re.DOTALL)
 _SCRIPT = {"ru": re.compile(r"[А-Яа-яЁё]"), "en": re.compile(r"[A-Za-z]"), "az": re.compile(r"[A-Za-zƏəÖöÜüĞğİıŞşÇç]")}
 _QUOTES = " \t\n.,;:!?\"'«»“”„()[]"
+_WORD_END = re.compile(r"\w{0,2}(?!\w)")  # the copied phrase's last word ends here, give or take a case ending
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,7 @@ def _whole_words_in(key: str, text: str) -> bool:
     вопросам м") is not a copied phrase."""
     j = text.find(key)
     while j != -1:
-        rest = re.match(r"\w*", text[j + len(key):])
-        if (j == 0 or not text[j - 1].isalnum()) and rest is not None and len(rest.group()) <= 2:
+        if (j == 0 or not text[j - 1].isalnum()) and _WORD_END.match(text, j + len(key)):
             return True
         j = text.find(key, j + 1)
     return False
