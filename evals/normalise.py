@@ -63,6 +63,8 @@ DATE_CONNECTORS = {
     "to", "and", "of", "the", "from", "through", "till", "until", "on", "in", "year",
     "с", "по", "до", "и", "года", "году", "год", "г",
     "il", "ilin", "ili", "ilde", "ve", "tarixinde",
+    # a period of years: "between 2005 and 2010", "между 2005 и 2010 годами", "2005-2010-cu illər arasında"
+    "between", "между", "годами", "годы", "годах", "гг", "iller", "illerde", "arasinda",
 }
 
 

@@ -58,6 +58,13 @@ def test_year_must_be_equal() -> None:
     assert not answer_matches("20223", "2022")
 
 
+def test_a_period_of_years_in_words_matches_the_range() -> None:
+    assert answer_matches("2005–2010 [1].", "between 2005 and 2010")
+    assert answer_matches("2005–2010 годы [1].", "между 2005 и 2010 годами")
+    assert not answer_matches("In 2005 [1].", "between 2005 and 2010")
+    assert not answer_matches("2005–2011 [1].", "between 2005 and 2010")
+
+
 def test_full_dates_across_formats() -> None:
     assert answer_matches("May 23, 2018", "23.05.2018")
     assert answer_matches("23 мая 2018 г.", "23 May 2018")

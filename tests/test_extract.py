@@ -4,7 +4,10 @@ with the real LLM are in tests/test_extract_llm.py."""
 
 from __future__ import annotations
 
-from rag.answer.extract import as_answer, is_name, parse_copied, translation_ok
+from fakes import ScriptedLLM
+
+from rag.answer.extract import as_answer, copy_answer, is_name, parse_copied, translation_ok
+from rag.text.names import nominative_ru
 
 SENTENCES = [
     "The Broncos defeated the Pittsburgh Steelers in the divisional round, 23–16.",
@@ -66,3 +69,25 @@ def test_a_phrase_that_only_repeats_the_question_is_no_answer() -> None:
     assert not repeats_question("a combination of anthrax and other pandemics", question)
     assert not repeats_question("Anderson", "Какой игрок ввел мяч в игру?")
     assert asks_for_sentence("Почему Пристли принадлежит приоритет?") and not asks_for_sentence("Кто это?")
+
+
+def test_a_russian_name_in_the_instrumental_is_given_in_the_nominative() -> None:
+    """"Чарльзом Ричардом" copied for an English asker is "Charlz Richard", not "Charlzom Richardom"; a
+    name that may be a nominative ("Леди Гага") is left as it is."""
+    ru = ["Индикатор был разработан Чарльзом Ричардом для Чарльза Портера."]
+    warnings: list[str] = []
+    got = copy_answer(ScriptedLLM("Чарльзом Ричардом [1]"), "Who developed the indicator?", "en", [(ru[0], "ru")],
+                      warnings)
+    assert got == (0, "Charlz Richard", "Чарльзом Ричардом"), warnings
+    assert nominative_ru("Абдуллой Шахидом") == "Абдулла Шахид"
+    assert nominative_ru("Леди Гага") == "Леди Гага" and nominative_ru("Анна Берг") == "Анна Берг"
+
+
+def test_a_foreign_title_is_given_as_written_not_translated() -> None:
+    """A phrase with none of its sentence's own letters (a German hymn title in a Russian sentence) is a
+    quote: the LLM is not asked to translate it (it wrote "Новое песня мы поднимаем")."""
+    ru = ["Его первый гимн «Ein neues Lied wir heben an» был посвящён мученикам."]
+    llm = ScriptedLLM("Ein neues Lied wir heben an [1]")
+    got = copy_answer(llm, "What was the title of his first hymn?", "en", [(ru[0], "ru")], [])
+    assert got == (0, "Ein neues Lied wir heben an", "Ein neues Lied wir heben an")
+    assert llm.messages[0]["content"].startswith("You copy")  # the last call was the copy: no translation

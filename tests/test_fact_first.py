@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.shorten import fact_first, unfound_names
+from rag.answer.gates import agreed_fact
+from rag.answer.shorten import fact_first, name_as_written, unfound_names
 
 
 @pytest.mark.parametrize(("question", "answer", "short"), [
@@ -27,6 +28,17 @@ from rag.answer.shorten import fact_first, unfound_names
     ("Кто возглавляет Государственную миграционную службу?",
      "Государственную миграционную службу возглавляет Вусал Гусейнов [1]. Он выступил на форуме [2].",
      "Вусал Гусейнов [1]."),
+    # A relative clause after the fact says more about it; it is not the fact.
+    ("Who was the first quarterback to take two teams to more than one Super Bowl?",
+     "The first quarterback to take two teams to more than one Super Bowl was Peyton Manning, who played for"
+     " the Denver Broncos and the Indianapolis Colts [1].",
+     "Peyton Manning [1]."),
+    ("Кто был последним премьер-министром ГДР?",
+     "Последним премьер-министром ГДР был Lothar de Maizière, который был потом министром [1].",
+     "Lothar de Maizière [1]."),
+    # "Как фамилия …" asks for a name, not a manner.
+    ("Как фамилия игрока, который забрал мяч у Ньютона?",
+     "Мяч у Ньютона забрал игрок Miller [1].", "Miller [1]."),
     # An English noun phrase keeps its article.
     ("Which entities have powers of amendment and veto?",
      "The European Parliament and the Council have powers of amendment and veto [1].",
@@ -92,3 +104,25 @@ def test_english_spelling_of_a_transliterated_name_is_found() -> None:
     # latin_skeleton reads "c" the Azerbaijani way (dzh); English "Arctic" is still "Арктике".
     assert unfound_names("They drilled in the Arctic [1].", "Where did they drill?",
                          ["Компании искали нефть, например, в Арктике."]) is None
+
+
+def test_a_relative_clause_that_holds_the_answer_is_not_cut_away() -> None:
+    """Only the words before the clause are tried first; when they say nothing new, the whole sentence
+    is read as before."""
+    assert fact_first("Energiprojekt AB, which is based in Sweden [1].", "Where is Energiprojekt AB based?") \
+        == "Sweden [1]."
+    # Two sentences before the marker are never the head: the first alone is not what was cited.
+    assert fact_first("The share in German was 100%. This is said in the passage, which quotes it [1].",
+                      "What portion of the statement was in German?") is None
+
+
+def test_a_name_is_given_as_the_answer_spells_it() -> None:
+    """The copied name and the model's sentence agree when only the vowels of a transliteration differ;
+    the model's spelling of the name is kept ("Peyton Manning", not the rules' "Peyton Menning")."""
+    long = "The first quarterback to do it was Peyton Manning, who played for two teams [1]."
+    assert agreed_fact(long, "Peyton Menning", "Пейтон Мэннинг", 6) == "Peyton Manning"
+    assert name_as_written("Gottfried Semper drew the museum.", "Готфрид Земпер") == "Gottfried Semper"
+    # Another name, or the name only in a later sentence, is no agreement.
+    assert agreed_fact(long, "John Elway", "Джон Элвей", 6) is None
+    assert agreed_fact("It was Tom Brady [1]. Then Peyton Manning came [1].", "Peyton Menning", "Пейтон Мэннинг", 6) \
+        is None

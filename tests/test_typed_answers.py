@@ -227,10 +227,10 @@ def test_unsupported_answer_gives_the_evidence_sentence_in_the_askers_language(g
 def test_grouped_digits_and_scale_words_are_one_number() -> None:
     [ru] = find_counts("Коллекция включает более 12 000 экспонатов.", "ru")
     assert (ru.value, ru.noun) == (12000, "экспонатов")
-    assert render_count(ru, "en") == "12,000" and render_count(ru, "az") == "12\u00a0000"
+    assert render_count(ru, "en") == "over 12,000" and render_count(ru, "az") == "12\u00a0000-dən çox"
     [en] = find_counts("The park holds an estimated 250 million trees of 8,500 kinds.", "en")[:1]
     assert (en.value, en.scale, en.noun) == (250, "million", "trees")
-    assert render_count(en, "ru") == "250 млн" and render_count(en, "az") == "250 milyon"
+    assert render_count(en, "ru") == "около 250 млн" and render_count(en, "az") == "təxminən 250 milyon"
     kinds = [c for c in find_counts("The park holds an estimated 250 million trees of 8,500 kinds.", "en")
              if c.value == 8500]
     assert kinds and kinds[0].noun == "kinds"
@@ -289,3 +289,31 @@ def test_membership_yes_comes_from_the_template_and_a_missing_member_goes_to_the
     assert a.citations[0].quote == AZ_MEMBERS and llm.messages == []
     a = answerer.answer("Is Russia a member of the Almaty Process?", [_hit(AZ_MEMBERS, "az")])
     assert a.path != "template" and llm.messages  # the LLM was asked; the rules do not say "no"
+
+
+def test_a_bounded_number_keeps_its_bound_in_every_language() -> None:
+    """"более 14 000" is not "14 000": the words that bound a number (before it, or after an
+    Azerbaijani ablative) are part of the fact and are rendered in the asker's language."""
+    [ru] = find_counts("Коллекция костюмов насчитывает более 14 000 предметов.", "ru")
+    assert (ru.bound, ru.noun) == ("more", "предметов")
+    assert render_count(ru, "en", "items") == "over 14,000 items"
+    [az] = find_counts("Kolleksiyada 10-dan artıq geyim saxlanılır.", "az")
+    assert az.bound == "more" and render_count(az, "ru") == "более 10"
+    [en] = find_counts("Nearly 300 delegates attended.", "en")
+    assert render_count(en, "az") == "təxminən 300" and render_count(en, "ru") == "почти 300"
+    [less] = find_counts("Fewer than 20 states signed.", "en")
+    assert render_count(less, "az") == "20-dən az"
+    # A number with no bound, or one the bound word is not next to, is as before.
+    assert [c.bound for c in find_counts("Almatı Prosesi 10 dövləti və 3 beynəlxalq təşkilatı birləşdirir.", "az")] \
+        == ["", ""]
+    assert [c.bound for c in find_counts("Some of the 33 countries came.", "en")] == [""]
+
+
+def test_a_bounded_count_is_answered_with_its_bound(grounded) -> None:  # type: ignore[no-untyped-def]
+    """Real embedder and ranker: the template answer keeps "более" as "over" for an English asker."""
+    ru = "Коллекция костюмов музея насчитывает более 14 000 предметов."
+    answerer, llm = grounded("The collection has 14,000 items [1].")
+    a = answerer.answer("How many items are in the museum's costume collection?", [_hit(ru, "ru")])
+    assert not a.abstained and a.path == "template", a.warnings
+    assert a.answer == "Over 14,000 items [1].", a.answer
+    assert a.citations[0].quote == ru

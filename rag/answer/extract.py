@@ -23,7 +23,7 @@ from rag.answer.language import NAMES
 from rag.answer.shorten import asks_for_sentence, repeats_question, unfound_names
 from rag.answer.verify import numbers
 from rag.llm.base import LLM, Message
-from rag.text.names import render_name
+from rag.text.names import nominative_ru, render_name
 
 # Two worked examples (made-up sentences) in the cached system prompt: the 1.5B model copied in the
 # evidence's language only when shown a question in another language; one Russian example alone made it
@@ -52,6 +52,9 @@ TRANSLATE_SYSTEM = "You translate short phrases. Write only the translation, not
 
 _COPIED = re.compile(r"^\s*(?:\[(\d+)\]\s*)?(.+?)\s*(?:\[(\d+)\])?\s*\.?\s*$", re.DOTALL)
 _SCRIPT = {"ru": re.compile(r"[А-Яа-яЁё]"), "en": re.compile(r"[A-Za-z]"), "az": re.compile(r"[A-Za-zƏəÖöÜüĞğİıŞşÇç]")}
+# A phrase with none of its sentence's own letters is a foreign insert, a title or a quote ("Ein neues
+# Lied wir heben an" in a Russian sentence): given as written, never translated.
+_OWN_SCRIPT = {"ru": re.compile(r"[А-Яа-яЁё]"), "en": re.compile(r"[A-Za-z]")}
 _QUOTES = " \t\n.,;:!?\"'«»“”„()[]"
 _WORD_END = re.compile(r"\w{0,2}(?!\w)")  # the copied phrase's last word ends here, give or take a case ending
 
@@ -161,7 +164,9 @@ def copy_answer(llm: LLM, question: str, lang: str, offered: Sequence[tuple[str,
     if src == lang:
         return found.index, phrase, phrase
     if is_name(phrase):
-        return found.index, render_name(phrase, lang, src), phrase
+        return found.index, render_name(nominative_ru(phrase) if src == "ru" else phrase, lang, src), phrase
+    if src in _OWN_SCRIPT and not _OWN_SCRIPT[src].search(phrase) and re.search(r"[^\W\d_]", phrase):
+        return found.index, phrase, phrase  # not in its sentence's script: a title or quote as written
     said = "".join(llm.stream_chat(translate_messages(phrase, lang), max_tokens=48, stop=["\n"])).strip()
     if not translation_ok(phrase, said, lang):
         warnings.append(f"copied {phrase!r}, but its translation did not hold up: {said[:120]}")

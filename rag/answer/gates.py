@@ -11,7 +11,8 @@ import re
 from rag.answer.answerer import UNSUPPORTED
 from rag.answer.candidates import Candidate
 from rag.answer.evidence import Sentence
-from rag.answer.shorten import asks_for_sentence, content_words
+from rag.answer.extract import is_name
+from rag.answer.shorten import asks_for_sentence, content_words, first_sentence, name_as_written
 from rag.answer.verify import CITE_RE, WORD_RE, numbers
 from rag.text.translit import latin_skeleton
 from rag.types import Answer
@@ -59,6 +60,21 @@ def may_shorten(answer: Answer, max_words: int) -> bool:
     return (not answer.abstained and answer.path == "llm" and not answer.written and max_words > 0
             and answer.kind not in (*STRICT, "yesno") and not asks_for_sentence(answer.question)
             and content_words(answer.answer) > max_words)
+
+
+def agreed_fact(answer: str, said: str, copied: str, max_words: int) -> str | None:
+    """The short answer when the model's long ``answer`` and the phrase it copied from the evidence agree:
+    the first sentence of the answer carries the phrase (``copied``, or ``said``, its form in the asker's
+    language) and the phrase has at most ``max_words`` content words; None otherwise. A name is given as
+    the answer spells it when only the transliteration differs ("Peyton Manning", not the rules'
+    "Peyton Menning" from "Пейтон Мэннинг")."""
+    first = first_sentence(answer)
+    own = name_as_written(first, said) if is_name(said) else None
+    if own is not None:
+        return own
+    if content_words(said) > max_words or not (holds_fact(first, copied) or holds_fact(first, said)):
+        return None
+    return said
 
 
 def may_quote(answer: Answer, best: Sentence, src_lang: str, min_sentence: float) -> bool:

@@ -17,17 +17,15 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 
+from rag.answer import gates
 from rag.answer.answerer import Answerer, Done, Event, ModelTurn, Selector, Token, stamp_times
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind, role_matched
 from rag.answer.compose import quoted, template, write_messages
 from rag.answer.evidence import EvidenceRanker, Sentence, evidence_record, with_neighbours
 from rag.answer.extract import as_answer, copy_answer
-from rag.answer.gates import STRICT as _STRICT
-from rag.answer.gates import holds_fact, may_quote, may_rescue, may_shorten, sentence_close_enough, sentence_score
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
 from rag.answer.published import DocumentChunks, asks_publication_date, dateline_answer
-from rag.answer.shorten import content_words, first_sentence
 from rag.answer.verify import CITE_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
@@ -95,18 +93,18 @@ class GroundedAnswerer(Answerer):
         if kind in s.typed_kinds.split(","):
             cands = role_matched(extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences),
                                  s.typed_min_role)
-        if kind in _STRICT and not cands:
+        if kind in gates.STRICT and not cands:
             yield Done(self._abstain(result, f"no {kind} in the evidence sentences", t0))
             return
         best = cands[0] if cands else None
-        if best is not None and not sentence_close_enough(best, s.typed_min_sentence):
+        if best is not None and not gates.sentence_close_enough(best, s.typed_min_sentence):
             # The fact sits in a sentence about something else: not a typed answer. A person may still be
             # read by the LLM from the passages; a date or a number may not: the LLM sees the same
             # sentences, and in the stored runs of f53b6df it declined 7 of the 8 such questions
             # and answered the eighth (unanswerable) with the far sentence's date.
             result.warnings.append(f"the {kind} read from the evidence is in a sentence too far from the question")
             best = None
-            if s.answer_mode != "typed" or kind in _STRICT:
+            if s.answer_mode != "typed" or kind in gates.STRICT:
                 yield Done(self._abstain(result, f"no {kind} in a sentence close enough to the question", t0))
                 return
         if best is not None and s.typed_answer == "template":
@@ -144,7 +142,7 @@ class GroundedAnswerer(Answerer):
             # The sentence must carry the fact and add no number of its own (the 1.5B model wrote
             # "May 5-8, 2021" for "5–8 May" on the dev half: a year that no evidence gives).
             known = numbers(best.text) | numbers(question) | numbers(best.sentence.text)
-            if not is_abstention(raw) and holds_fact(raw, best.text) and not numbers(raw) - known:
+            if not is_abstention(raw) and gates.holds_fact(raw, best.text) and not numbers(raw) - known:
                 yield Done(self._typed(result, best, pool, number, t0, None, raw))
             else:
                 result.warnings.append(f"model answer does not carry the {kind} read from the evidence: {raw[:200]}")
@@ -169,7 +167,7 @@ class GroundedAnswerer(Answerer):
     def _rescue(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> Answer:
         """An answer declined for an unsupported citation gets a second chance: a phrase copied from
         readable evidence (``rag.answer.extract``), else the best sentence quoted; else it stays declined."""
-        if not may_rescue(answer):
+        if not gates.may_rescue(answer):
             return answer
         copied = self._copied(answer, top, pool, t0)
         return copied if copied is not None else self._quote_if_declined(answer, top[0], pool, t0)
@@ -179,16 +177,16 @@ class GroundedAnswerer(Answerer):
         from the sentences of the passages it cites (so its source stays), when the answer's first
         sentence carries that phrase: the two readings agree ("Kuechly" where it said "Kawann Short" leaves
         it as is; a pasted passage carries every name of it, so later sentences do not count)."""
-        if not may_shorten(answer, self.settings.fact_first_max_words):
+        if not gates.may_shorten(answer, self.settings.fact_first_max_words):
             return
         long, cited = answer.answer, {c.chunk_id for c in answer.citations}
         got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool)
-        first = first_sentence(long)
-        if got is None or content_words(got[1]) > self.settings.fact_first_max_words or not (
-                holds_fact(first, got[2]) or holds_fact(first, got[1])):
-            answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it")
+        fact = None if got is None else gates.agreed_fact(long, got[1], got[2], self.settings.fact_first_max_words)
+        if got is None or fact is None:
+            answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it"
+                                   + ("" if got is None else f" ({got[1][:80]})"))
             return
-        self._answered_from(answer, as_answer(got[1], 1), "extract", got[0], pool, t0,
+        self._answered_from(answer, as_answer(fact, 1), "extract", got[0], pool, t0,
                             "the answer cut to the phrase of the evidence it gives")
         answer.written = long
 
@@ -199,7 +197,7 @@ class GroundedAnswerer(Answerer):
         s = self.settings
         readable = s.llm_reads.split(",")
         offered = [x for x in top if pool[x.hit].chunk.lang in readable
-                   and sentence_score(x) >= s.extract_min_sentence]
+                   and gates.sentence_score(x) >= s.extract_min_sentence]
         got = copy_answer(self.llm, answer.question, answer.language,
                           [(x.text, pool[x.hit].chunk.lang) for x in offered], answer.warnings) if offered else None
         return None if got is None else (offered[got[0]], got[1], got[2])
@@ -216,7 +214,7 @@ class GroundedAnswerer(Answerer):
     def _quote_if_declined(self, answer: Answer, best: Sentence, pool: Sequence[Hit], t0: float) -> Answer:
         """The best evidence sentence, quoted and cited, when ``may_quote`` allows; else ``answer`` as is."""
         ch = pool[best.hit].chunk
-        if not may_quote(answer, best, ch.lang, self.settings.quote_min_sentence):
+        if not gates.may_quote(answer, best, ch.lang, self.settings.quote_min_sentence):
             return answer
         return self._answered_from(answer, quoted(best.text, 1, answer.language), "quote", best, pool, t0,
                                    "the model's answer did not hold up; the evidence sentence is quoted instead")

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from rag.answer.terms import SKELETON_STOPWORDS
 from rag.answer.verify import CITE_RE, WORD_RE, word_found
-from rag.text.translit import latin_skeleton
+from rag.text.translit import consonant_key, latin_skeleton
 
 _STEM = 5
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’+][^\W_]+)*", re.UNICODE)
@@ -38,11 +38,16 @@ _FILLERS = {latin_skeleton(w) for w in """
     nə nəyi niyə necə hansı harada kim kimi kimdir neçə neçənci adı adlanır görə
     """.split()}  # noqa: SIM905
 _STOP = SKELETON_STOPWORDS | _FILLERS
-# Questions whose answer is a reason or a manner: the sentence is the answer (language data).
+# Questions whose answer is a reason or a manner: the sentence is the answer (language data). "Как
+# фамилия / имя / называется …", "necə adlanır" ask for a name, not a manner.
 _SENTENCE_QUESTIONS = re.compile(
     r"(^|\W)(why|how(?! many| much| old| long| far)|in what way|почему|зачем|каким образом|"
-    r"(?<!\w)как(?!\w)(?! называ| зовут)|niyə|nə üçün|nəyə görə|necə)(\W|$)", re.IGNORECASE | re.UNICODE)
+    r"(?<!\w)как(?!\w)(?! называ| зовут| звали| (?:(?:его|её|ее|их) )?(?:фамили|имя|имени|названи|прозвищ))|"
+    r"niyə|nə üçün|nəyə görə|necə(?! adlan))(\W|$)", re.IGNORECASE | re.UNICODE)
 _ARTICLES = {"the"}
+# A relative clause after a comma says more about the fact, it is not the fact: "Lothar de Maizière,
+# который был потом …" -> "Lothar de Maizière" (language data).
+_RELATIVE = re.compile(r",\s*(?:who|whom|whose|which|котор\w*|чей|чья|чьё|чьи|hansı ki|ki,)(?!\w)", re.IGNORECASE)
 _CLOSE = {"«": "»", "“": "”", '"': '"', "'": "'", "(": ")", "„": "“"}
 
 
@@ -130,10 +135,19 @@ def fact_first(answer: str, question: str, kind: str = "", *, max_share: float =
 
     ``kind`` is ``rag.answer.candidates.question_kind``'s reading of the question; yes/no questions keep
     their sentence. ``max_share``: a stretch holding more than this share of the sentence's content
-    words is not worth cutting to.
+    words is not worth cutting to. A relative clause after the fact ("…, who played for …") is left out
+    first when the words before it still say something new.
     """
     if kind == "yesno" or _SENTENCE_QUESTIONS.search(question.lower()):
         return None
+    sentence, marks = _first_sentence(answer)
+    head = _RELATIVE.split(sentence, maxsplit=1)[0]
+    one = marks and head != sentence and not re.search(r"[.!?…]\s", head)  # the head is one sentence
+    short = _cut(f"{head} {marks}.", question, max_share, max_words) if one else None
+    return short if short is not None else _cut(answer, question, max_share, max_words)
+
+
+def _cut(answer: str, question: str, max_share: float, max_words: int) -> str | None:
     sentence, marks, words, echo = _read(answer, question)
     if not marks:
         return None
@@ -152,7 +166,7 @@ def fact_first(answer: str, question: str, kind: str = "", *, max_share: float =
     if n_best > max_words or n_best > max_share * n_content:
         return None
     a, b = _balanced(sentence, best[0].start, best[-1].end)
-    body = sentence[a:b].strip(" ,;:—–-")
+    body = _RELATIVE.split(sentence[a:b], maxsplit=1)[0].strip(" ,;:—–-")
     if not body:
         return None
     if body[0].islower():
@@ -222,3 +236,20 @@ def repeats_question(phrase: str, question: str) -> bool:
     words = [w for w in _words(phrase) if not w.stop]
     asked = {w.key for w in _words(question)} | {w.key for w in _words(_english_sounds(question))}
     return bool(words) and all(w.key in asked for w in words)
+
+
+def name_as_written(sentence: str, name: str) -> str | None:
+    """The words of ``sentence`` that spell ``name`` (one capitalised word for each of its words, by
+    ``consonant_key``): the model's own spelling of a name it knows ("Peyton Manning") is better than the
+    rules' transliteration of the evidence's ("Пейтон Мэннинг" -> "Peyton Menning"). None when the
+    sentence has no such run."""
+    want = [consonant_key(w) for w in _TOKEN.findall(name)]
+    if not want or not all(want):
+        return None
+    words = list(_TOKEN.finditer(sentence))
+    for i in range(len(words) - len(want) + 1):
+        run = words[i : i + len(want)]
+        if all(m.group()[:1].isupper() or m.group()[:1].isdigit() for m in run[:1] + run[-1:]) and all(
+                consonant_key(m.group()) == k for m, k in zip(run, want, strict=True)):
+            return sentence[run[0].start() : run[-1].end()]
+    return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text.dates import az_ordinal_suffix, find_dates
+from rag.text.dates import az_locative, az_ordinal_suffix, find_dates
 from rag.text.fold import fold_diacritics
 from rag.text.numbers import NUMBER_WORDS
 
@@ -55,6 +55,38 @@ class Count:
     surface: str  # the number as written ("10", "üçüncü", "4-го")
     before: str = ""  # up to two words before it ("interceptions with" 24): what it counts when no noun follows
     scale: str = ""  # "thousand", "million" or "billion" when a scale word follows ("390 billion")
+    bound: str = ""  # "more", "less", "about", "almost" or "upto": "более 14 000" is not "14 000"
+
+
+# Words that bound a number, before it (en / ru / az) or, in Azerbaijani, after its ablative ending
+# ("14 000-dən çox"). Language data.
+_BOUND_BEFORE = [
+    (re.compile(r"(?:\b(?:over|more than|greater than|above|in excess of)|(?<!\w)(?:более|свыше|больше|"
+                r"сверх))\s*$", re.I), "more"),
+    (re.compile(r"(?:\b(?:less than|fewer than|under|below)|(?<!\w)(?:менее|меньше))\s*$", re.I), "less"),
+    (re.compile(r"(?:\b(?:about|approximately|around|roughly|some|circa|an estimated)|(?<!\w)(?:около|примерно|"
+                r"приблизительно|порядка|təxminən|təqribən))\s*$", re.I), "about"),
+    (re.compile(r"(?:\b(?:nearly|almost)|(?<!\w)(?:почти|чуть менее))\s*$", re.I), "almost"),
+    (re.compile(r"(?:\bup to|(?<!\w)вплоть до)\s*$", re.I), "upto"),
+]
+_BOUND_AFTER_AZ = [(re.compile(r"^-?d[aə]n\s+(?:çox|artıq)(?!\w)", re.I), "more"),
+                   (re.compile(r"^-?d[aə]n\s+az(?!\w)", re.I), "less")]
+_BOUND_WORDS = {
+    "en": {"more": "over {}", "less": "less than {}", "about": "about {}", "almost": "almost {}", "upto": "up to {}"},
+    "ru": {"more": "более {}", "less": "менее {}", "about": "около {}", "almost": "почти {}", "upto": "до {}"},
+}
+
+
+def _bound(text: str, start: int, end: int, surface: str) -> str:
+    """How the words around a number bound it: "" when they do not."""
+    for pattern, bound in _BOUND_BEFORE:
+        if pattern.search(text[max(0, start - 24) : start]):
+            return bound
+    tail = surface[len(surface.rstrip("-" + "".join(ch for ch in surface if ch.isalpha()))) :] + text[end : end + 16]
+    for pattern, bound in _BOUND_AFTER_AZ:
+        if pattern.match(tail):
+            return bound
+    return ""
 
 
 def _word_value(w: str) -> tuple[float, bool] | None:
@@ -114,8 +146,10 @@ def find_counts(text: str, lang: str | None = None) -> list[Count]:
             following.append(w.group())
             prev_end = w.end()
         before = [w.group() for w in words[max(0, i - 2) : i] if _joined(text, w.start(), m.start())]
-        out.append(Count(value, ordinal, m.start(), end, " ".join(following), text[m.start() : end],
-                         " ".join(before), scale))
+        surface = text[m.start() : end]
+        bound = "" if ordinal else _bound(text, m.start(), end, surface)
+        out.append(Count(value, ordinal, m.start(), end, " ".join(following), surface, " ".join(before), scale,
+                         bound))
     return out
 
 
@@ -154,7 +188,17 @@ def render_count(count: Count, lang: str, noun: str = "") -> str:
         text += " " + _SCALES[count.scale].get(lang, count.scale)
     elif lang == "ru" and _needs_singular(count.value):
         noun = ""  # the question's "сколько команд" gives the genitive plural; "2 команд" would be wrong
+    if count.bound:
+        text = _bounded(text, count.bound, int(count.value), lang)
     return f"{text} {noun}".strip()
+
+
+def _bounded(text: str, bound: str, n: int, lang: str) -> str:
+    """"over 14,000", "более 14 000", "14 000-dən çox", "təxminən 14 000"."""
+    if lang in _BOUND_WORDS:
+        return _BOUND_WORDS[lang][bound].format(text)
+    ablative = f"{text}-{az_locative(n)}n"
+    return {"more": f"{ablative} çox", "less": f"{ablative} az", "upto": f"{text}-dək"}.get(bound, f"təxminən {text}")
 
 
 def _needs_singular(value: float) -> bool:

@@ -60,6 +60,20 @@ def strip_ru(word: str) -> str:
     return f.group(1) + "а" if f and len(f.group(1)) >= 3 and word.endswith("ой") else word
 
 
+_RU_INSTRUMENTAL = re.compile(r"(?:ом|ем|ым|им|ой)$")
+
+
+def nominative_ru(name: str) -> str:
+    """A Russian name in the instrumental case back in the nominative, when every word of it ends like
+    one ("Чарльзом Ричардом" -> "Чарльз Ричард", "Гусейновым" -> "Гусейнов"); any other name as it is
+    (a lone "-а"/"-у" may be a nominative: "Анна", "Гага")."""
+    words = name.split()
+    cyrillic = [w for w in words if _CYR.search(w)]
+    if not cyrillic or not all(_RU_INSTRUMENTAL.search(w) for w in cyrillic):
+        return name
+    return " ".join(strip_ru(w) if _CYR.search(w) else w for w in words)
+
+
 def find_names(text: str, lang: str) -> list[Name]:
     """Runs of capitalised words, and acronyms, with their case endings stripped in ``base``."""
     out = []

@@ -102,5 +102,16 @@ def latin_skeleton(word: str) -> str:
     return w.replace("kh", "h").replace("g", "h").replace("y", "i")
 
 
+def consonant_key(word: str) -> str:
+    """The consonants of ``latin_skeleton(word)``, doubled letters merged: transliteration mostly
+    varies the vowels (Manning ~ Мэннинг ~ "Menning", Maizière ~ Мезьер), so a name written by the model
+    and the same name transliterated by rules share this key."""
+    w = latin_skeleton(word)
+    for a, b in (("th", "t"), ("ph", "f"), ("ck", "k"), ("z", "s"), ("w", "v")):
+        w = w.replace(a, b)
+    w = re.sub(r"[aeiouyьъ']", "", w)
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
 def _strip_marks(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
