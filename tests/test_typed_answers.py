@@ -312,7 +312,7 @@ def test_a_bounded_number_keeps_its_bound_in_every_language() -> None:
 def test_a_bounded_count_is_answered_with_its_bound(grounded) -> None:  # type: ignore[no-untyped-def]
     """Real embedder and ranker: the template answer keeps "более" as "over" for an English asker."""
     ru = "Коллекция костюмов музея насчитывает более 14 000 предметов."
-    answerer, llm = grounded("The collection has 14,000 items [1].")
+    answerer, _ = grounded("The collection has 14,000 items [1].")
     a = answerer.answer("How many items are in the museum's costume collection?", [_hit(ru, "ru")])
     assert not a.abstained and a.path == "template", a.warnings
     assert a.answer == "Over 14,000 items [1].", a.answer
