@@ -317,3 +317,13 @@ def test_a_bounded_count_is_answered_with_its_bound(grounded) -> None:  # type: 
     assert not a.abstained and a.path == "template", a.warnings
     assert a.answer == "Over 14,000 items [1].", a.answer
     assert a.citations[0].quote == ru
+
+
+def test_a_russian_counted_noun_is_its_head_not_the_genitive_after_it(embedder) -> None:  # type: ignore[no-untyped-def]
+    """"Сколько видов птиц": what is counted is "видов" (kinds), not the birds themselves."""
+    assert counted_noun("Сколько видов птиц обитает в заповеднике?") == "видов"
+    assert counted_noun("Сколько международных организаций объединяет процесс?") == "международных организаций"
+    text = "The reserve is home to an estimated 40 million individual birds of 1,200 species."
+    got = extract("number", "Сколько видов птиц обитает в заповеднике?", "ru", [_sentence(text)], [_hit(text, "en")],
+                  embedder.embed_documents)
+    assert got and got[0].text == "1200 видов", [c.text for c in got]

@@ -80,7 +80,13 @@ def counted_noun(question: str) -> str:
         if w.lower() in stop or (out and _VERB.search(w)):
             break  # "стран находится", "people attended": the counted noun ends before the verb
         out.append(w)
+        if _RU_HEAD.search(w):
+            break  # "видов деревьев": a Russian noun is counted, the genitive after it says of what
     return " ".join(out[:2])
+
+
+# A Russian genitive plural noun (not an adjective: "международных организаций" goes on to its noun).
+_RU_HEAD = re.compile(r"[а-яё]{2,}(?:ов|ев|ёв|ей)$", re.IGNORECASE)
 
 
 # Verb endings after the counted noun (the noun itself is a genitive plural in ru, a plural in en):
