@@ -122,6 +122,8 @@ def test_a_name_is_given_as_the_answer_spells_it() -> None:
     long = "The first quarterback to do it was Peyton Manning, who played for two teams [1]."
     assert agreed_fact(long, "Peyton Menning", "Пейтон Мэннинг", 6) == "Peyton Manning"
     assert name_as_written("Gottfried Semper drew the museum.", "Готфрид Земпер") == "Gottfried Semper"
+    # A name copied in the asker's own script is kept as copied, not in the answer's case form.
+    assert agreed_fact("Доклад представили в Азербайджане [1].", "Азербайджан", "Азербайджан", 6) == "Азербайджан"
     # Another name, or the name only in a later sentence, is no agreement.
     assert agreed_fact(long, "John Elway", "Джон Элвей", 6) is None
     assert agreed_fact("It was Tom Brady [1]. Then Peyton Manning came [1].", "Peyton Menning", "Пейтон Мэннинг", 6) \

@@ -65,11 +65,12 @@ def may_shorten(answer: Answer, max_words: int) -> bool:
 def agreed_fact(answer: str, said: str, copied: str, max_words: int) -> str | None:
     """The short answer when the model's long ``answer`` and the phrase it copied from the evidence agree:
     the first sentence of the answer carries the phrase (``copied``, or ``said``, its form in the asker's
-    language) and the phrase has at most ``max_words`` content words; None otherwise. A name is given as
-    the answer spells it when only the transliteration differs ("Peyton Manning", not the rules'
-    "Peyton Menning" from "Пейтон Мэннинг")."""
+    language) and the phrase has at most ``max_words`` content words; None otherwise. A name the rules
+    transliterated is given as the answer spells it when only the vowels differ ("Peyton Manning", not the
+    rules' "Peyton Menning" from "Пейтон Мэннинг"); a name copied in the asker's script stays as copied
+    (the answer may have it in another case: "в Азербайджане")."""
     first = first_sentence(answer)
-    own = name_as_written(first, said) if is_name(said) else None
+    own = name_as_written(first, said) if is_name(said) and said != copied else None  # transliterated
     if own is not None:
         return own
     if content_words(said) > max_words or not (holds_fact(first, copied) or holds_fact(first, said)):
