@@ -120,11 +120,15 @@ def test_a_name_is_given_as_the_answer_spells_it() -> None:
     """The copied name and the model's sentence agree when only the vowels of a transliteration differ;
     the model's spelling of the name is kept ("Peyton Manning", not the rules' "Peyton Menning")."""
     long = "The first quarterback to do it was Peyton Manning, who played for two teams [1]."
-    assert agreed_fact(long, "Peyton Menning", "Пейтон Мэннинг", 6) == "Peyton Manning"
+    assert agreed_fact(long, "Peyton Menning", "Пейтон Мэннинг", 6, "en") == "Peyton Manning"
     assert name_as_written("Gottfried Semper drew the museum.", "Готфрид Земпер") == "Gottfried Semper"
+    assert name_as_written("В 1891 году химик Джеймс Девар получил его.", "James Dewar") == "Джеймс Девар"
+    # A name left in the other script (an English name for a Russian asker) is given as the answer writes it.
+    assert agreed_fact("Жидкий кислород получил химик Джеймс Девар [1].", "James Dewar", "James Dewar", 6, "ru") \
+        == "Джеймс Девар"
     # A name copied in the asker's own script is kept as copied, not in the answer's case form.
-    assert agreed_fact("Доклад представили в Азербайджане [1].", "Азербайджан", "Азербайджан", 6) == "Азербайджан"
+    assert agreed_fact("Доклад представили в Азербайджане [1].", "Азербайджан", "Азербайджан", 6, "ru") == "Азербайджан"
     # Another name, or the name only in a later sentence, is no agreement.
-    assert agreed_fact(long, "John Elway", "Джон Элвей", 6) is None
-    assert agreed_fact("It was Tom Brady [1]. Then Peyton Manning came [1].", "Peyton Menning", "Пейтон Мэннинг", 6) \
-        is None
+    assert agreed_fact(long, "John Elway", "Джон Элвей", 6, "en") is None
+    assert agreed_fact("It was Tom Brady [1]. Then Peyton Manning came [1].", "Peyton Menning", "Пейтон Мэннинг", 6,
+                       "en") is None

@@ -62,20 +62,25 @@ def may_shorten(answer: Answer, max_words: int) -> bool:
             and content_words(answer.answer) > max_words)
 
 
-def agreed_fact(answer: str, said: str, copied: str, max_words: int) -> str | None:
+def agreed_fact(answer: str, said: str, copied: str, max_words: int, lang: str) -> str | None:
     """The short answer when the model's long ``answer`` and the phrase it copied from the evidence agree:
     the first sentence of the answer carries the phrase (``copied``, or ``said``, its form in the asker's
-    language) and the phrase has at most ``max_words`` content words; None otherwise. A name the rules
-    transliterated is given as the answer spells it when only the vowels differ ("Peyton Manning", not the
-    rules' "Peyton Menning" from "Пейтон Мэннинг"); a name copied in the asker's script stays as copied
+    language ``lang``) and the phrase has at most ``max_words`` content words; None otherwise. A name the
+    rules transliterated, or one left in the other script, is given as the answer spells it when only the
+    vowels differ ("Peyton Manning", not the rules' "Peyton Menning" from "Пейтон Мэннинг"; "Джеймс
+    Девар" for a Russian asker, not "James Dewar"); a name copied in the asker's script stays as copied
     (the answer may have it in another case: "в Азербайджане")."""
     first = first_sentence(answer)
-    own = name_as_written(first, said) if is_name(said) and said != copied else None  # transliterated
+    other_script = bool(_CYRILLIC.search(said)) != (lang == "ru")
+    own = name_as_written(first, said) if is_name(said) and (said != copied or other_script) else None
     if own is not None:
         return own
     if content_words(said) > max_words or not (holds_fact(first, copied) or holds_fact(first, said)):
         return None
     return said
+
+
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
 def may_quote(answer: Answer, best: Sentence, src_lang: str, min_sentence: float) -> bool:

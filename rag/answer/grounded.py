@@ -181,7 +181,8 @@ class GroundedAnswerer(Answerer):
             return
         long, cited = answer.answer, {c.chunk_id for c in answer.citations}
         got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool)
-        fact = None if got is None else gates.agreed_fact(long, got[1], got[2], self.settings.fact_first_max_words)
+        fact = None if got is None else gates.agreed_fact(long, got[1], got[2], self.settings.fact_first_max_words,
+                                                             answer.language)
         if got is None or fact is None:
             answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it"
                                    + ("" if got is None else f" ({got[1][:80]})"))

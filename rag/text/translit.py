@@ -105,9 +105,10 @@ def latin_skeleton(word: str) -> str:
 def consonant_key(word: str) -> str:
     """The consonants of ``latin_skeleton(word)``, doubled letters merged: transliteration mostly
     varies the vowels (Manning ~ Мэннинг ~ "Menning", Maizière ~ Мезьер), so a name written by the model
-    and the same name transliterated by rules share this key."""
+    and the same name transliterated by rules share this key. English "j" and Russian "дж" meet at "zh"
+    (James ~ Джеймс: ``latin_skeleton`` reads Latin "j" the Azerbaijani way)."""
     w = latin_skeleton(word)
-    for a, b in (("th", "t"), ("ph", "f"), ("ck", "k"), ("z", "s"), ("w", "v")):
+    for a, b in (("dzh", "zh"), ("th", "t"), ("ph", "f"), ("ck", "k"), ("z", "s"), ("w", "v")):
         w = w.replace(a, b)
     w = re.sub(r"[aeiouyьъ']", "", w)
     return re.sub(r"(.)\1+", r"\1", w)
