@@ -69,8 +69,8 @@ _BOUND_BEFORE = [
     (re.compile(r"(?:\b(?:nearly|almost)|(?<!\w)(?:почти|чуть менее))\s*$", re.I), "almost"),
     (re.compile(r"(?:\bup to|(?<!\w)вплоть до)\s*$", re.I), "upto"),
 ]
-_BOUND_AFTER_AZ = [(re.compile(r"^-?d[aə]n\s+(?:çox|artıq)(?!\w)", re.I), "more"),
-                   (re.compile(r"^-?d[aə]n\s+az(?!\w)", re.I), "less")]
+_BOUND_AFTER_AZ = [(re.compile(r"^[-\s]*[^\W\d_]*?d[aə]n\s+(?:çox|artıq)(?!\w)", re.I), "more"),
+                   (re.compile(r"^[-\s]*[^\W\d_]*?d[aə]n\s+az(?!\w)", re.I), "less")]
 _BOUND_WORDS = {
     "en": {"more": "over {}", "less": "less than {}", "about": "about {}", "almost": "almost {}", "upto": "up to {}"},
     "ru": {"more": "более {}", "less": "менее {}", "about": "около {}", "almost": "почти {}", "upto": "до {}"},
@@ -82,7 +82,8 @@ def _bound(text: str, start: int, end: int, surface: str) -> str:
     for pattern, bound in _BOUND_BEFORE:
         if pattern.search(text[max(0, start - 24) : start]):
             return bound
-    tail = surface[len(surface.rstrip("-" + "".join(ch for ch in surface if ch.isalpha()))) :] + text[end : end + 16]
+    digits = re.match(r"[\d\s.,]*\d", surface)
+    tail = text[start + (digits.end() if digits else len(surface)) : end + 16]  # "-dən çox", " milyondan çox"
     for pattern, bound in _BOUND_AFTER_AZ:
         if pattern.match(tail):
             return bound
