@@ -23,6 +23,15 @@ from rag.answer.answer_type import answers_type, expected_type, holds
     ("Where was the exhibition held?", "place"),
     ("Где прошла выставка?", "place"),
     ("Sərgi harada keçirilib?", "place"),
+    # A person named by their role: "which president", "какой химик", "hansı prezident".
+    ("Which architect designed the library?", "person"),
+    ("Какой химик открыл этот газ?", "person"),
+    ("Какого немецкого архитектора пригласили?", "person"),
+    ("Nazir hansı prezidentlə görüşüb?", "person"),
+    # ... but not the office or body of that role.
+    ("Какого представительства сотрудники приехали?", None),
+    ("Hansı nazirlik tədbiri təşkil edib?", None),
+    ("Which general assembly session was it?", None),
     ("Why was the exhibition closed?", None),
     ("Что обсуждали на встрече?", None),
     ("Görüşdə nə müzakirə olunub?", None),

@@ -30,6 +30,19 @@ _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"neçə|neçənci|nə qədər|hansı sayda)", re.UNICODE)),
     ("person", re.compile(
         r"(^|\W)(who|whom|whose|кто|кого|кому|кем|чей|чья|kim|kimə|kimin|kimlər|kimdir)(\W|$)", re.UNICODE)),
+    # "Which president …", "Какой химик …", "hansı prezident …": a person named by their role.
+    ("person", re.compile(
+        r"\b(?:which|what)\s+(?:\w+\s+)?(?:president|prime minister|minister|chairman|chairwoman|chair|director|"
+        r"leader|representative|ambassador|coordinator|official|actor|actress|singer|writer|author|poet|"
+        r"chemist|physicist|scientist|architect|player|quarterback|coach|king|queen|emperor|"
+        r"commander|engineer|painter|composer|politician|founder|inventor)s?\b|"
+        r"(?<!\w)(?:какой|какая|какого|какую|какому|какой|каким|кого из)\s+(?:\w+\s+)?(?:президент|премьер|"
+        r"министр|председател|руководител|представител|посол|посла|координатор|актер|актёр|актрис|"
+        r"певиц|певец|певца|писател|поэт|автор|химик|физик|учён|ученый|учен|архитектор|игрок|квотербек|тренер|"
+        r"корол|император|командир|инженер|художник|композитор|политик|основател|изобретател)(?!ь?ств)\w*|"
+        r"(?<!\w)hansı\s+(?:\w+\s+)?(?:prezident|baş nazir|nazir|sədr|rəhbər|nümayəndə|səfir|koordinator|"
+        r"aktyor|aktrisa|müğənni|yazıçı|şair|müəllif|kimyaçı|fizik|alim|memar|oyunçu|məşqçi|kral|"
+        r"mühəndis|rəssam|bəstəkar|siyasətçi|təsisçi|ixtiraçı)(?!l[iı][kyğ])\w*", re.UNICODE)),
     ("place", re.compile(
         r"\b(where|in which city|in which country|где|куда|в каком городе|в какой стране|"
         r"harada|haraya|hansı şəhər|hansı ölkə)", re.UNICODE)),
