@@ -36,6 +36,9 @@ from rag.answer.shorten import fact_first, name_as_written, unfound_names
     ("Кто был последним премьер-министром ГДР?",
      "Последним премьер-министром ГДР был Lothar de Maizière, который был потом министром [1].",
      "Lothar de Maizière [1]."),
+    # English inflections of the question's verb echo it ("heads" / "headed").
+    ("Who heads the State Migration Service?",
+     "The State Migration Service is headed by Vusal Huseynov [1].", "Vusal Huseynov [1]."),
     # "Как фамилия …" asks for a name, not a manner.
     ("Как фамилия игрока, который забрал мяч у Ньютона?",
      "Мяч у Ньютона забрал игрок Miller [1].", "Miller [1]."),

@@ -59,12 +59,16 @@ class _Word:
     stop: bool  # a function word: may sit inside a stretch, never counts as content
 
 
+# English inflections ("heads" / "headed" / "heading"): one stem, so "headed by" echoes "Who heads …?".
+_EN_ENDING = re.compile(r"(?<=[a-z]{3})(?:ing|ed|es|s)$")
+
+
 def _words(text: str) -> list[_Word]:
     out = []
     for m in _TOKEN.finditer(text):
         w = m.group()
         sk = latin_skeleton(w)
-        key = sk if any(ch.isdigit() for ch in w) else sk[:_STEM]
+        key = sk if any(ch.isdigit() for ch in w) else latin_skeleton(_EN_ENDING.sub("", w))[:_STEM]
         out.append(_Word(m.start(), m.end(), key, sk in _STOP or (len(w) < 2 and not w.isdigit())))
     return out
 
