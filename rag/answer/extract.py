@@ -52,9 +52,6 @@ TRANSLATE_SYSTEM = "You translate short phrases. Write only the translation, not
 
 _COPIED = re.compile(r"^\s*(?:\[(\d+)\]\s*)?(.+?)\s*(?:\[(\d+)\])?\s*\.?\s*$", re.DOTALL)
 _SCRIPT = {"ru": re.compile(r"[А-Яа-яЁё]"), "en": re.compile(r"[A-Za-z]"), "az": re.compile(r"[A-Za-zƏəÖöÜüĞğİıŞşÇç]")}
-# A phrase with none of its sentence's own letters is a foreign insert, a title or a quote ("Ein neues
-# Lied wir heben an" in a Russian sentence): given as written, never translated.
-_OWN_SCRIPT = {"ru": re.compile(r"[А-Яа-яЁё]"), "en": re.compile(r"[A-Za-z]")}
 _QUOTES = " \t\n.,;:!?\"'«»“”„()[]"
 _WORD_END = re.compile(r"\w{0,2}(?!\w)")  # the copied phrase's last word ends here, give or take a case ending
 
@@ -165,8 +162,10 @@ def copy_answer(llm: LLM, question: str, lang: str, offered: Sequence[tuple[str,
         return found.index, phrase, phrase
     if is_name(phrase):
         return found.index, render_name(nominative_ru(phrase) if src == "ru" else phrase, lang, src), phrase
-    if src in _OWN_SCRIPT and not _OWN_SCRIPT[src].search(phrase) and re.search(r"[^\W\d_]", phrase):
-        return found.index, phrase, phrase  # not in its sentence's script: a title or quote as written
+    if src in ("en", "ru") and not _SCRIPT[src].search(phrase) and re.search(r"[^\W\d_]", phrase):
+        # None of its sentence's own letters: a foreign insert, a title or a quote ("Ein neues Lied wir
+        # heben an" in a Russian sentence), given as written, never translated.
+        return found.index, phrase, phrase
     said = "".join(llm.stream_chat(translate_messages(phrase, lang), max_tokens=48, stop=["\n"])).strip()
     if not translation_ok(phrase, said, lang):
         warnings.append(f"copied {phrase!r}, but its translation did not hold up: {said[:120]}")

@@ -14,6 +14,7 @@ from rag.answer.evidence import Sentence
 from rag.answer.extract import is_name
 from rag.answer.shorten import asks_for_sentence, content_words, first_sentence, name_as_written
 from rag.answer.verify import CITE_RE, WORD_RE, numbers
+from rag.text.fold import has_cyrillic
 from rag.text.translit import latin_skeleton
 from rag.types import Answer
 
@@ -71,16 +72,13 @@ def agreed_fact(answer: str, said: str, copied: str, max_words: int, lang: str) 
     Девар" for a Russian asker, not "James Dewar"); a name copied in the asker's script stays as copied
     (the answer may have it in another case: "в Азербайджане")."""
     first = first_sentence(answer)
-    other_script = bool(_CYRILLIC.search(said)) != (lang == "ru")
+    other_script = has_cyrillic(said) != (lang == "ru")
     own = name_as_written(first, said) if is_name(said) and (said != copied or other_script) else None
     if own is not None:
         return own
     if content_words(said) > max_words or not (holds_fact(first, copied) or holds_fact(first, said)):
         return None
     return said
-
-
-_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
 def may_quote(answer: Answer, best: Sentence, src_lang: str, min_sentence: float) -> bool:

@@ -251,9 +251,10 @@ def name_as_written(sentence: str, name: str) -> str | None:
     if not want or not all(want):
         return None
     words = list(_TOKEN.finditer(sentence))
+    keys = [consonant_key(m.group()) for m in words]
     for i in range(len(words) - len(want) + 1):
         run = words[i : i + len(want)]
-        if all(m.group()[:1].isupper() or m.group()[:1].isdigit() for m in run[:1] + run[-1:]) and all(
-                consonant_key(m.group()) == k for m, k in zip(run, want, strict=True)):
+        if keys[i : i + len(want)] == want and all(m.group()[:1].isupper() or m.group()[:1].isdigit()
+                                                   for m in (run[0], run[-1])):
             return sentence[run[0].start() : run[-1].end()]
     return None

@@ -77,13 +77,13 @@ _BOUND_WORDS = {
 }
 
 
-def _bound(text: str, start: int, end: int, surface: str) -> str:
-    """How the words around a number bound it: "" when they do not."""
+def _bound(text: str, start: int, end: int) -> str:
+    """How the words around the number at ``text[start:end]`` bound it: "" when they do not."""
     for pattern, bound in _BOUND_BEFORE:
         if pattern.search(text[max(0, start - 24) : start]):
             return bound
-    digits = re.match(r"[\d\s.,]*\d", surface)
-    tail = text[start + (digits.end() if digits else len(surface)) : end + 16]  # "-dən çox", " milyondan çox"
+    digits = re.match(r"[\d\s.,]*\d", text[start:end])
+    tail = text[start + (digits.end() if digits else end - start) : end + 16]  # "-dən çox", " milyondan çox"
     for pattern, bound in _BOUND_AFTER_AZ:
         if pattern.match(tail):
             return bound
@@ -147,10 +147,9 @@ def find_counts(text: str, lang: str | None = None) -> list[Count]:
             following.append(w.group())
             prev_end = w.end()
         before = [w.group() for w in words[max(0, i - 2) : i] if _joined(text, w.start(), m.start())]
-        surface = text[m.start() : end]
-        bound = "" if ordinal else _bound(text, m.start(), end, surface)
-        out.append(Count(value, ordinal, m.start(), end, " ".join(following), surface, " ".join(before), scale,
-                         bound))
+        bound = "" if ordinal else _bound(text, m.start(), end)
+        out.append(Count(value, ordinal, m.start(), end, " ".join(following), text[m.start() : end],
+                         " ".join(before), scale, bound))
     return out
 
 
