@@ -119,6 +119,24 @@ def test_a_relative_clause_that_holds_the_answer_is_not_cut_away() -> None:
                       "What portion of the statement was in German?") is None
 
 
+def test_a_name_before_a_clause_about_it_is_the_answer_to_a_name_question() -> None:
+    """"Name, appointed by … / назначенный … / who …" answers a who-question with the name, even when the
+    sentence echoes nothing of the question; an initial ("E.") does not end the sentence."""
+    q = "Who is the first administrator of the Federal Energy Office?"
+    assert fact_first("William E. Simon, appointed by President Nixon in 1973 [1].", q, "person") \
+        == "William E. Simon [1]."
+    assert fact_first("Уильям Саймон, назначенный Никсоном в 1973 году [1].", "Кто был первым главой ведомства?",
+                      "person") == "Уильям Саймон [1]."
+    assert fact_first("Gottfried Semper, who was born in Hamburg [1].", "Which architect designed it?", "person") \
+        == "Gottfried Semper [1]."
+    # Not for a question that asks what someone did: the clause is the answer there.
+    assert fact_first("Lady Gaga, who sang the national anthem [1].", "What did Lady Gaga do?", "") \
+        != "Lady Gaga [1]."
+    # The name the question already gives is no answer.
+    assert fact_first("Vusal Huseynov, appointed in 2021 [1].", "Who is Vusal Huseynov?", "person") \
+        == "Appointed in 2021 [1]."
+
+
 def test_a_name_is_given_as_the_answer_spells_it() -> None:
     """The copied name and the model's sentence agree when only the vowels of a transliteration differ;
     the model's spelling of the name is kept ("Peyton Manning", not the rules' "Peyton Menning")."""

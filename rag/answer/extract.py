@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.language import NAMES
-from rag.answer.shorten import asks_for_sentence, repeats_question, unfound_names
+from rag.answer.shorten import asks_for_sentence, is_name, repeats_question, unfound_names
 from rag.answer.verify import numbers
 from rag.llm.base import LLM, Message
 from rag.text.names import nominative_ru, render_name
@@ -122,17 +122,6 @@ def translation_ok(phrase: str, translation: str, lang: str) -> bool:
     if script is not None and not script.search(t):
         return False
     return unfound_names(t, "", [phrase]) is None
-
-
-_NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁƏÖÜĞİŞÇ][\w'’.-]*|\d[\w.,-]*|de|da|van|von|der|del|la|le|al|ibn|bin)$")
-
-
-def is_name(phrase: str) -> bool:
-    """Every word a capitalised word, a number or a name particle ("Furio De Angelis", "Нью-Йорк",
-    "Super Bowl 50"): written in the asker's script by rules (``rag.text.names.render_name``), which
-    the 1.5B model does worse ("Thomas Reed" -> "Томас Редар")."""
-    words = phrase.split()
-    return bool(words) and all(_NAME_WORD.match(w) for w in words) and any(w[:1].isupper() for w in words)
 
 
 def as_answer(text: str, n: int) -> str:

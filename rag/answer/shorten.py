@@ -46,8 +46,16 @@ _SENTENCE_QUESTIONS = re.compile(
     r"niyə|nə üçün|nəyə görə|necə(?! adlan))(\W|$)", re.IGNORECASE | re.UNICODE)
 _ARTICLES = {"the"}
 # A relative clause after a comma says more about the fact, it is not the fact: "Lothar de Maizière,
-# который был потом …" -> "Lothar de Maizière" (language data).
-_RELATIVE = re.compile(r",\s*(?:who|whom|whose|which|котор\w*|чей|чья|чьё|чьи|hansı ki|ki,)(?!\w)", re.IGNORECASE)
+# который был потом …" -> "Lothar de Maizière"; so does a participle phrase ("William E. Simon, appointed
+# by President Nixon in 1973", "…, назначенный Никсоном"): an English past participle before a
+# preposition, a Russian active or passive participle (language data).
+_RELATIVE = re.compile(
+    r",\s*(?:(?:who|whom|whose|which|котор\w*|чей|чья|чьё|чьи|hansı ki|ki,)(?!\w)"
+    r"|(?:[a-z]{3,}(?:ed|en)|born|known)\s+(?:by|in|at|as|to|for|from|on|with|under|after)(?!\w)"
+    r"|[а-яё]{2,}(?:вш|ющ|ящ|ущ|ащ|нн)(?:ий|ый|ая|ое|ее|ие|ые|его|ого|ему|ому|им|ым|ую|юю)(?:ся|сь)?(?!\w))",
+    re.IGNORECASE)
+# A sentence ends at a full stop, but not at an initial ("William E. Simon").
+_SENTENCE_END = re.compile(r"(?<!\b[A-ZА-ЯЁ])[.!?…]\s")
 _CLOSE = {"«": "»", "“": "”", '"': '"', "'": "'", "(": ")", "„": "“"}
 
 
@@ -145,8 +153,10 @@ def fact_first(answer: str, question: str, kind: str = "", *, max_share: float =
     if kind == "yesno" or _SENTENCE_QUESTIONS.search(question.lower()):
         return None
     sentence, marks = _first_sentence(answer)
-    head = _RELATIVE.split(sentence, maxsplit=1)[0]
-    one = marks and head != sentence and not re.search(r"[.!?…]\s", head)  # the head is one sentence
+    head = _RELATIVE.split(sentence, maxsplit=1)[0].strip()
+    one = marks and head != sentence and not _SENTENCE_END.search(head)  # the head is one sentence
+    if one and kind in ("person", "organisation", "place") and is_name(head) and not repeats_question(head, question):
+        return f"{head} {marks}."  # "William E. Simon, appointed by President Nixon in 1973" -> the name
     short = _cut(f"{head} {marks}.", question, max_share, max_words) if one else None
     return short if short is not None else _cut(answer, question, max_share, max_words)
 
@@ -258,3 +268,14 @@ def name_as_written(sentence: str, name: str) -> str | None:
                                                    for m in (run[0], run[-1])):
             return sentence[run[0].start() : run[-1].end()]
     return None
+
+
+_NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁƏÖÜĞİŞÇ][\w'’.-]*|\d[\w.,-]*|de|da|van|von|der|del|la|le|al|ibn|bin)$")
+
+
+def is_name(phrase: str) -> bool:
+    """Every word a capitalised word, a number or a name particle ("Furio De Angelis", "Нью-Йорк",
+    "Super Bowl 50"): written in the asker's script by rules (``rag.text.names.render_name``), which
+    the 1.5B model does worse ("Thomas Reed" -> "Томас Редар")."""
+    words = phrase.split()
+    return bool(words) and all(_NAME_WORD.match(w) for w in words) and any(w[:1].isupper() for w in words)
