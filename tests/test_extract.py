@@ -91,3 +91,18 @@ def test_a_foreign_title_is_given_as_written_not_translated() -> None:
     got = copy_answer(llm, "What was the title of his first hymn?", "en", [(ru[0], "ru")], [])
     assert got == (0, "Ein neues Lied wir heben an", "Ein neues Lied wir heben an")
     assert llm.messages[0]["content"].startswith("You copy")  # the last call was the copy: no translation
+
+
+def test_shortening_shows_the_model_its_own_answer() -> None:
+    """To shorten, the copy is asked for the phrase the model's longer answer gives (so it does not copy
+    another name the sentence also has); a rescue, which has no answer, is asked the question alone."""
+    sentence = "In 1998 Internet2 partnered with Qwest and in 2006 with Level 3 Communications."
+    llm = ScriptedLLM("Qwest [1]")
+    long = "Internet2 partnered with Qwest in 1998 to build its first network [1]."
+    got = copy_answer(llm, "Who did Internet2 partner with?", "en", [(sentence, "en")], [], long)
+    assert got == (0, "Qwest", "Qwest")
+    prompt = llm.messages[-1]["content"]
+    assert "A longer answer: Internet2 partnered with Qwest in 1998 to build its first network." in prompt
+    assert "[1]" not in prompt.split("A longer answer:")[1]  # its citation markers are not shown
+    copy_answer(llm, "Who did Internet2 partner with?", "en", [(sentence, "en")], [])
+    assert "A longer answer" not in llm.messages[-1]["content"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rag.answer.language import NAMES
 from rag.answer.shorten import asks_for_sentence, is_name, repeats_question, unfound_names
-from rag.answer.verify import numbers
+from rag.answer.verify import CITE_RE, numbers
 from rag.llm.base import LLM, Message
 from rag.text.names import nominative_ru, render_name
 
@@ -64,9 +64,13 @@ class Copied:
     index: int
 
 
-def copy_messages(question: str, sentences: Sequence[str]) -> list[Message]:
+def copy_messages(question: str, sentences: Sequence[str], given: str | None = None) -> list[Message]:
+    """The copy prompt. ``given``: the model's own longer answer, when the copy is to find the phrase
+    that answer gives (shortening) rather than any phrase that answers (rescue)."""
     evidence = "\n".join(f"[{i + 1}] {' '.join(s.split())}" for i, s in enumerate(sentences))
-    user = f"Evidence:\n{evidence}\nQuestion: {question}\nAnswer:"
+    said = re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(CITE_RE.sub(" ", given or "").split()))
+    longer = f"\nA longer answer: {said}" if said else ""
+    user = f"Evidence:\n{evidence}\nQuestion: {question}{longer}\nAnswer:"
     return [{"role": "system", "content": COPY_SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -133,11 +137,12 @@ def as_answer(text: str, n: int) -> str:
 
 
 def copy_answer(llm: LLM, question: str, lang: str, offered: Sequence[tuple[str, str]],
-                warnings: list[str]) -> tuple[int, str, str] | None:
+                warnings: list[str], given: str | None = None) -> tuple[int, str, str] | None:
     """(index of the sentence in ``offered``, the answer text in ``lang``, the phrase as copied), or None
-    with the reason added to ``warnings``. ``offered`` = (sentence, its language), all readable."""
+    with the reason added to ``warnings``. ``offered`` = (sentence, its language), all readable;
+    ``given``: the longer answer whose phrase is wanted (``copy_messages``)."""
     texts = [t for t, _ in offered]
-    reply = "".join(llm.stream_chat(copy_messages(question, texts), max_tokens=48, stop=["\n"]))
+    reply = "".join(llm.stream_chat(copy_messages(question, texts, given), max_tokens=48, stop=["\n"]))
     found = parse_copied(reply, texts)
     if found is None:
         warnings.append(f"no phrase copied from the evidence: {reply.strip()[:120]}")

@@ -173,14 +173,13 @@ class GroundedAnswerer(Answerer):
         return copied if copied is not None else self._quote_if_declined(answer, top[0], pool, t0)
 
     def _shorten(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> None:
-        """Fact first: a checked answer still long after ``fact_first`` becomes the phrase the LLM copies
-        from the sentences of the passages it cites (so its source stays), when the answer's first
-        sentence carries that phrase: the two readings agree ("Kuechly" where it said "Kawann Short" leaves
-        it as is; a pasted passage carries every name of it, so later sentences do not count)."""
+        """Fact first: a checked answer still long after ``fact_first`` becomes the phrase the LLM, shown
+        that answer, copies from the sentences it cites, when the answer's first sentence carries the
+        phrase (a pasted passage names everyone, so later sentences do not count)."""
         if not gates.may_shorten(answer, self.settings.fact_first_max_words):
             return
         long, cited = answer.answer, {c.chunk_id for c in answer.citations}
-        got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool)
+        got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool, given=long)
         fact = None if got is None else gates.agreed_fact(long, got[1], got[2], self.settings.fact_first_max_words,
                                                              answer.language)
         if got is None or fact is None:
@@ -191,16 +190,18 @@ class GroundedAnswerer(Answerer):
                             "the answer cut to the phrase of the evidence it gives")
         answer.written = long
 
-    def _copy(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit]) -> tuple[Sentence, str, str] | None:
+    def _copy(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit],
+              given: str | None = None) -> tuple[Sentence, str, str] | None:
         """(sentence, the answer text in the asker's language, the phrase as copied): the LLM copies the
-        answer phrase from the evidence sentences it can read, translated when the sentence is in
-        another language than the asker's. None when any check fails."""
+        answer phrase (the one its ``given`` answer gives, when shortening) from the evidence sentences it
+        can read, translated when not in the asker's language. None when any check fails."""
         s = self.settings
         readable = s.llm_reads.split(",")
         offered = [x for x in top if pool[x.hit].chunk.lang in readable
                    and gates.sentence_score(x) >= s.extract_min_sentence]
         got = copy_answer(self.llm, answer.question, answer.language,
-                          [(x.text, pool[x.hit].chunk.lang) for x in offered], answer.warnings) if offered else None
+                          [(x.text, pool[x.hit].chunk.lang) for x in offered], answer.warnings,
+                          given) if offered else None
         return None if got is None else (offered[got[0]], got[1], got[2])
 
     def _copied(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> Answer | None:
