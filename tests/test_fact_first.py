@@ -129,6 +129,8 @@ def test_a_name_before_a_clause_about_it_is_the_answer_to_a_name_question() -> N
                       "person") == "Уильям Саймон [1]."
     assert fact_first("Gottfried Semper, who was born in Hamburg [1].", "Which architect designed it?", "person") \
         == "Gottfried Semper [1]."
+    # A capitalised word after the comma is a name going on, not a participle.
+    assert fact_first("Дубай, Объединённые Арабские Эмираты [1].", "Где находится штаб?", "place") != "Дубай [1]."
     # Not for a question that asks what someone did: the clause is the answer there.
     assert fact_first("Lady Gaga, who sang the national anthem [1].", "What did Lady Gaga do?", "") \
         != "Lady Gaga [1]."

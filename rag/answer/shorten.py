@@ -48,11 +48,12 @@ _ARTICLES = {"the"}
 # A relative clause after a comma says more about the fact, it is not the fact: "Lothar de Maizière,
 # который был потом …" -> "Lothar de Maizière"; so does a participle phrase ("William E. Simon, appointed
 # by President Nixon in 1973", "…, назначенный Никсоном"): an English past participle before a
-# preposition, a Russian active or passive participle (language data).
+# preposition, a Russian active or passive participle, both in lower case ("Дубай, Объединённые Арабские
+# Эмираты" is a place, not a clause; language data).
 _RELATIVE = re.compile(
     r",\s*(?:(?:who|whom|whose|which|котор\w*|чей|чья|чьё|чьи|hansı ki|ki,)(?!\w)"
-    r"|(?:[a-z]{3,}(?:ed|en)|born|known)\s+(?:by|in|at|as|to|for|from|on|with|under|after)(?!\w)"
-    r"|[а-яё]{2,}(?:вш|ющ|ящ|ущ|ащ|нн)(?:ий|ый|ая|ое|ее|ие|ые|его|ого|ему|ому|им|ым|ую|юю)(?:ся|сь)?(?!\w))",
+    r"|(?-i:(?:[a-z]{3,}(?:ed|en)|born|known)\s+(?:by|in|at|as|to|for|from|on|with|under|after))(?!\w)"
+    r"|(?-i:[а-яё]{2,}(?:вш|ющ|ящ|ущ|ащ|нн)(?:ий|ый|ая|ое|ее|ие|ые|его|ого|ему|ому|им|ым|ую|юю)(?:ся|сь)?)(?!\w))",
     re.IGNORECASE)
 # A sentence ends at a full stop, but not at an initial ("William E. Simon").
 _SENTENCE_END = re.compile(r"(?<!\b[A-ZА-ЯЁ])[.!?…]\s")
