@@ -2,12 +2,14 @@
 
 ``GroundedAnswerer._shorten`` asks the LLM to copy, from the readable evidence sentences an answer cites,
 the phrase that answers, and cuts the long answer to it when the answer's first sentence carries that
-phrase (``rag.answer.gates.agreed_fact``). Every stored answer of an eval run that step left long ("the
-answer was not shortened") is offered again, once with the copy prompt as it was (question and
-evidence) and once showing the model its own longer answer (the product's prompt since this bench was
-added), and re-scored with the eval's matchers. The evidence sentences are the stored ones of the cited
-passages (the product also requires each to be close to the question by itself, which the stored
-prediction does not record, so a few more sentences may be offered here than in a run).
+phrase (``rag.answer.gates.agreed_fact``). Every stored answer of an eval run that step ran on (left
+long: "the answer was not shortened"; or cut: then from its long form, ``Answer.written``) is offered
+again, once with the copy prompt given the question and evidence, once showing the model its own longer
+answer too, and as the product does it (the first, then the second when the first disagrees), and
+re-scored with the eval's matchers. The evidence sentences are the stored ones of the cited passages
+(for a cut answer, of the passage its phrase was copied from); the product also requires each to be
+close to the question by itself, which the stored prediction does not record, so the offer differs a
+little from a run's.
 
     .venv/bin/python bench/shorten_copy.py evals/reports/<run>/ [--show]
 """
@@ -43,19 +45,26 @@ def main() -> None:
     agg: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for line in (args.report / "predictions.jsonl").read_text().splitlines():
         p = json.loads(line)
-        if not any(w.startswith("the answer was not shortened") for w in p.get("warnings", [])):
+        warned = p.get("warnings", [])
+        if any(w.startswith("the answer was not shortened") for w in warned):
+            long = p["answer"]
+        elif p.get("written") and "the answer cut to the phrase of the evidence it gives" in warned:
+            long = p["written"]  # shortened in the run: the long answer it was cut from
+        else:
             continue
         cited = {c["chunk_id"] for c in p["citations"]}
         offered = [(e["text"], e["lang"]) for e in p["evidence"] if e["chunk_id"] in cited and e["lang"] in readable]
         if not offered:
             continue
-        long, gold = p["answer"], scores[p["id"]]["gold"]
+        gold = scores[p["id"]]["gold"]
         half: str = split_of(p["id"]) or "all"
-        out = {"stored": long}
-        for variant, given in (("copy", None), ("copy shown the answer", long)):
-            warnings: list[str] = []
-            got = copy_answer(llm, p["question"], p["language"], offered, warnings, given)
-            fact = got and agreed_fact(long, got[1], got[2], s.fact_first_max_words, p["language"])
+        out = {"stored": p["answer"]}
+        tries: dict[str | None, str | None] = {}
+        for given in (None, long):
+            got = copy_answer(llm, p["question"], p["language"], offered, [], given)
+            tries[given] = got and agreed_fact(long, got[1], got[2], s.fact_first_max_words, p["language"])
+        for variant, fact in (("copy", tries[None]), ("copy shown the answer", tries[long]),
+                              ("the product: copy, then shown the answer", tries[None] or tries[long])):
             out[variant] = as_answer(fact, 1) if fact else long
         if args.show:
             print(f"{p['id']} | {p['question'][:80]}")
@@ -64,7 +73,7 @@ def main() -> None:
             a[0] += 1
             a[1] += accuracy(text, gold)
             a[2] += token_f1(text, gold)
-            if args.show and (variant == "stored" or text != long):
+            if args.show and (variant == "stored" or text != p["answer"]):
                 print(f"   {variant}: {text[:120]}")
     print("| half | variant | long answers offered | right | token F1 (mean) |")
     print("|---|---|---|---|---|")

@@ -173,22 +173,22 @@ class GroundedAnswerer(Answerer):
         return copied if copied is not None else self._quote_if_declined(answer, top[0], pool, t0)
 
     def _shorten(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> None:
-        """Fact first: a checked answer still long after ``fact_first`` becomes the phrase the LLM, shown
-        that answer, copies from the sentences it cites, when the answer's first sentence carries the
-        phrase (a pasted passage names everyone, so later sentences do not count)."""
+        """Fact first: a checked answer still long after ``fact_first`` becomes the phrase the LLM copies
+        from the sentences it cites, when the answer's first sentence carries the phrase (a pasted passage
+        names everyone, so later sentences do not count); when the copy disagrees, once more with the
+        model shown its own answer, to find the phrase that answer gives ("Qwest", not "Level 3")."""
         if not gates.may_shorten(answer, self.settings.fact_first_max_words):
             return
         long, cited = answer.answer, {c.chunk_id for c in answer.citations}
-        got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool, given=long)
-        fact = None if got is None else gates.agreed_fact(long, got[1], got[2], self.settings.fact_first_max_words,
-                                                             answer.language)
-        if got is None or fact is None:
-            answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it"
-                                   + ("" if got is None else f" ({got[1][:80]})"))
-            return
-        self._answered_from(answer, as_answer(fact, 1), "extract", got[0], pool, t0,
-                            "the answer cut to the phrase of the evidence it gives")
-        answer.written = long
+        for given in (None, long):
+            got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool, given)
+            fact = got and gates.agreed_fact(long, got[1], got[2], self.settings.fact_first_max_words, answer.language)
+            if got and fact:
+                self._answered_from(answer, as_answer(fact, 1), "extract", got[0], pool, t0,
+                                    "the answer cut to the phrase of the evidence it gives")
+                answer.written = long
+                return
+        answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it")
 
     def _copy(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit],
               given: str | None = None) -> tuple[Sentence, str, str] | None:
