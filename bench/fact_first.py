@@ -1,7 +1,8 @@
 """Fact first and the added-names check, replayed on stored answers: what they change, row by row.
 
 Both steps run after the LLM (``rag.answer.shorten``), on its checked answer, so their effect on a
-finished eval run is exact without running the model again: every stored LLM-path answer is cut with
+finished eval run is exact without running the model again: every stored LLM-path answer (and the long
+form of an answer the later copy step cut, which fact first now sees first) is cut with
 ``fact_first`` and declined when ``unfound_names`` finds none of its added names in its cited passages,
 then re-scored with the eval's own matchers (accuracy, token F1). This is how the rules
 were chosen on the dev half of the seed questions (odd ids, ``evals/split.py``) before the end-to-end run.
@@ -43,6 +44,12 @@ def main() -> None:
         p = preds[r["id"]]
         old = new = p["answer"]
         gone = False
+        cut_by_copy = p.get("path") == "extract" and p.get("written") and \
+            "the answer cut to the phrase of the evidence it gives" in p.get("warnings", [])
+        if cut_by_copy:  # fact first runs before the copy: a cut of the long form now comes first
+            short = fact_first(p["written"], p["question"], p.get("kind", ""), max_words=s.fact_first_max_words)
+            if short:
+                new, cut = short, cut + 1
         if p.get("path") == "llm":
             short = fact_first(old, p["question"], p.get("kind", ""), max_words=s.fact_first_max_words)
             if short:

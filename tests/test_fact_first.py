@@ -131,6 +131,10 @@ def test_a_name_before_a_clause_about_it_is_the_answer_to_a_name_question() -> N
         == "Gottfried Semper [1]."
     # A capitalised word after the comma is a name going on, not a participle.
     assert fact_first("Дубай, Объединённые Арабские Эмираты [1].", "Где находится штаб?", "place") != "Дубай [1]."
+    # A participle phrase is cut only after a name: "… принцип …, основанный на …" is no name.
+    short = fact_first("В 100 года до теории эволюции был разработан принцип сукцессии, основанный на трудах "
+                       "William Smith [1].", "За 100 лет до чьей теории эволюции был разработан принцип сукцессии?")
+    assert short != "Года [1]." and (short is None or "William Smith" in short), short
     # Not for a question that asks what someone did: the clause is the answer there.
     assert fact_first("Lady Gaga, who sang the national anthem [1].", "What did Lady Gaga do?", "") \
         != "Lady Gaga [1]."

@@ -46,15 +46,15 @@ _SENTENCE_QUESTIONS = re.compile(
     r"niyə|nə üçün|nəyə görə|necə(?! adlan))(\W|$)", re.IGNORECASE | re.UNICODE)
 _ARTICLES = {"the"}
 # A relative clause after a comma says more about the fact, it is not the fact: "Lothar de Maizière,
-# который был потом …" -> "Lothar de Maizière"; so does a participle phrase ("William E. Simon, appointed
-# by President Nixon in 1973", "…, назначенный Никсоном"): an English past participle before a
-# preposition, a Russian active or passive participle, both in lower case ("Дубай, Объединённые Арабские
-# Эмираты" is a place, not a clause; language data).
-_RELATIVE = re.compile(
-    r",\s*(?:(?:who|whom|whose|which|котор\w*|чей|чья|чьё|чьи|hansı ki|ki,)(?!\w)"
-    r"|(?-i:(?:[a-z]{3,}(?:ed|en)|born|known)\s+(?:by|in|at|as|to|for|from|on|with|under|after))(?!\w)"
-    r"|(?-i:[а-яё]{2,}(?:вш|ющ|ящ|ущ|ащ|нн)(?:ий|ый|ая|ое|ее|ие|ые|его|ого|ему|ому|им|ым|ую|юю)(?:ся|сь)?)(?!\w))",
-    re.IGNORECASE)
+# который был потом …" -> "Lothar de Maizière" (language data).
+_RELATIVE = re.compile(r",\s*(?:who|whom|whose|which|котор\w*|чей|чья|чьё|чьи|hansı ki|ki,)(?!\w)", re.IGNORECASE)
+# So does a participle phrase after a name: "William E. Simon, appointed by President Nixon in 1973",
+# "…, назначенный Никсоном" (an English past participle before a preposition, a Russian participle, both
+# in lower case: "Дубай, Объединённые Арабские Эмираты" goes on naming). Only a name is cut there: in
+# "… принцип, основанный на …" the participle's noun is no answer (language data).
+_PARTICIPLE = re.compile(
+    r",\s*(?:(?:[a-z]{3,}(?:ed|en)|born|known)\s+(?:by|in|at|as|to|for|from|on|with|under|after)"
+    r"|[а-яё]{2,}(?:вш|ющ|ящ|ущ|ащ|нн)(?:ий|ый|ая|ое|ее|ие|ые|его|ого|ему|ому|им|ым|ую|юю)(?:ся|сь)?)(?!\w)")
 # A sentence ends at a full stop, but not at an initial ("William E. Simon").
 _SENTENCE_END = re.compile(r"(?<!\b[A-ZА-ЯЁ])[.!?…]\s")
 _CLOSE = {"«": "»", "“": "”", '"': '"', "'": "'", "(": ")", "„": "“"}
@@ -154,10 +154,12 @@ def fact_first(answer: str, question: str, kind: str = "", *, max_share: float =
     if kind == "yesno" or _SENTENCE_QUESTIONS.search(question.lower()):
         return None
     sentence, marks = _first_sentence(answer)
-    head = _RELATIVE.split(sentence, maxsplit=1)[0].strip()
-    one = marks and head != sentence and not _SENTENCE_END.search(head)  # the head is one sentence
-    if one and kind in ("person", "organisation", "place") and is_name(head) and not repeats_question(head, question):
-        return f"{head} {marks}."  # "William E. Simon, appointed by President Nixon in 1973" -> the name
+    head = _RELATIVE.split(sentence, maxsplit=1)[0]
+    named = _PARTICIPLE.split(head, maxsplit=1)[0].strip()
+    if (marks and kind in ("person", "organisation", "place") and named != sentence.strip() and is_name(named)
+            and not _SENTENCE_END.search(named) and not repeats_question(named, question)):
+        return f"{named} {marks}."  # "William E. Simon, appointed by President Nixon in 1973" -> the name
+    one = marks and head != sentence and not re.search(r"[.!?…]\s", head)  # the head is one sentence
     short = _cut(f"{head} {marks}.", question, max_share, max_words) if one else None
     return short if short is not None else _cut(answer, question, max_share, max_words)
 
