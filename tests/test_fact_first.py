@@ -125,6 +125,9 @@ def test_a_name_before_a_clause_about_it_is_the_answer_to_a_name_question() -> N
     q = "Who is the first administrator of the Federal Energy Office?"
     assert fact_first("William E. Simon, appointed by President Nixon in 1973 [1].", q, "person") \
         == "William E. Simon [1]."
+    # Also when the sentence first turns the question into a statement: the new words end at the clause.
+    assert fact_first("The first administrator of the Federal Energy Office was William E. Simon, appointed by "
+                      "President Nixon in 1973 [1].", q, "person") == "William E. Simon [1]."
     assert fact_first("Уильям Саймон, назначенный Никсоном в 1973 году [1].", "Кто был первым главой ведомства?",
                       "person") == "Уильям Саймон [1]."
     assert fact_first("Gottfried Semper, who was born in Hamburg [1].", "Which architect designed it?", "person") \

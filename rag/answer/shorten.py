@@ -154,14 +154,23 @@ def fact_first(answer: str, question: str, kind: str = "", *, max_share: float =
     if kind == "yesno" or _SENTENCE_QUESTIONS.search(question.lower()):
         return None
     sentence, marks = _first_sentence(answer)
-    head = _RELATIVE.split(sentence, maxsplit=1)[0]
-    named = _PARTICIPLE.split(head, maxsplit=1)[0].strip()
-    if (marks and kind in ("person", "organisation", "place") and named != sentence.strip() and is_name(named)
-            and not _SENTENCE_END.search(named) and not repeats_question(named, question)):
+    named = _named(sentence, kind, question)
+    if marks and named:
         return f"{named} {marks}."  # "William E. Simon, appointed by President Nixon in 1973" -> the name
+    head = _RELATIVE.split(sentence, maxsplit=1)[0]
     one = marks and head != sentence and not re.search(r"[.!?…]\s", head)  # the head is one sentence
     short = _cut(f"{head} {marks}.", question, max_share, max_words) if one else None
-    return short if short is not None else _cut(answer, question, max_share, max_words)
+    short = short if short is not None else _cut(answer, question, max_share, max_words)
+    named = _named(first_sentence(short), kind, question) if short else None  # "… was William E. Simon, appointed …"
+    return f"{named} {marks}." if named else short
+
+
+def _named(text: str, kind: str, question: str) -> str | None:
+    """The name a clause about it follows ("William E. Simon" in "William E. Simon, appointed by …"), for
+    a question asking for a name; None otherwise."""
+    named = _PARTICIPLE.split(_RELATIVE.split(text, maxsplit=1)[0], maxsplit=1)[0].strip()
+    ok = kind in ("person", "organisation", "place") and named != text.strip() and is_name(named)
+    return named if ok and not _SENTENCE_END.search(named) and not repeats_question(named, question) else None
 
 
 def _cut(answer: str, question: str, max_share: float, max_words: int) -> str | None:
