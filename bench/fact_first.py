@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals.metrics import accuracy, token_f1
 from evals.split import split_of
+from rag.answer.gates import SHORTENED
 from rag.answer.shorten import fact_first, unfound_names
 from rag.settings import Settings
 
@@ -45,7 +46,7 @@ def main() -> None:
         old = new = p["answer"]
         gone = False
         cut_by_copy = p.get("path") == "extract" and p.get("written") and \
-            "the answer cut to the phrase of the evidence it gives" in p.get("warnings", [])
+            SHORTENED in p.get("warnings", [])
         if cut_by_copy:  # fact first runs before the copy: a cut of the long form now comes first
             short = fact_first(p["written"], p["question"], p.get("kind", ""), max_words=s.fact_first_max_words)
             if short:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from evals.metrics import accuracy, token_f1
 from evals.split import split_of
 from rag.answer.extract import as_answer, copy_answer
-from rag.answer.gates import agreed_fact
+from rag.answer.gates import NOT_SHORTENED, SHORTENED, agreed_fact
 from rag.pipeline import RAG
 from rag.settings import Settings
 
@@ -46,9 +46,9 @@ def main() -> None:
     for line in (args.report / "predictions.jsonl").read_text().splitlines():
         p = json.loads(line)
         warned = p.get("warnings", [])
-        if any(w.startswith("the answer was not shortened") for w in warned):
+        if NOT_SHORTENED in warned:
             long = p["answer"]
-        elif p.get("written") and "the answer cut to the phrase of the evidence it gives" in warned:
+        elif p.get("written") and SHORTENED in warned:
             long = p["written"]  # shortened in the run: the long answer it was cut from
         else:
             continue

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rag.answer.language import NAMES
 from rag.answer.shorten import asks_for_sentence, is_name, repeats_question, unfound_names
-from rag.answer.verify import CITE_RE, numbers
+from rag.answer.verify import numbers, without_markers
 from rag.llm.base import LLM, Message
 from rag.text.names import nominative_ru, render_name
 
@@ -68,7 +68,7 @@ def copy_messages(question: str, sentences: Sequence[str], given: str | None = N
     """The copy prompt. ``given``: the model's own longer answer, when the copy is to find the phrase
     that answer gives (shortening) rather than any phrase that answers (rescue)."""
     evidence = "\n".join(f"[{i + 1}] {' '.join(s.split())}" for i, s in enumerate(sentences))
-    said = re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(CITE_RE.sub(" ", given or "").split()))
+    said = " ".join(without_markers(given or "").split())
     longer = f"\nA longer answer: {said}" if said else ""
     user = f"Evidence:\n{evidence}\nQuestion: {question}{longer}\nAnswer:"
     return [{"role": "system", "content": COPY_SYSTEM}, {"role": "user", "content": user}]

@@ -20,6 +20,10 @@ from rag.types import Answer
 
 # Kinds whose answer is unmistakable on the surface: without a candidate there is no answer.
 STRICT = ("date", "period", "number", "ordinal")
+# What fact first by copying notes on an answer (``GroundedAnswerer._shorten``); the benches that replay
+# the step find its answers by these.
+SHORTENED = "the answer cut to the phrase of the evidence it gives"
+NOT_SHORTENED = "the answer was not shortened: no phrase of the evidence agrees with it"
 
 
 def holds_fact(answer: str, fact: str) -> bool:

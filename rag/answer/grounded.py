@@ -180,15 +180,15 @@ class GroundedAnswerer(Answerer):
         if not gates.may_shorten(answer, self.settings.fact_first_max_words):
             return
         long, cited = answer.answer, {c.chunk_id for c in answer.citations}
-        for given in (None, long):
-            got = self._copy(answer, [x for x in top if pool[x.hit].chunk.id in cited], pool, given)
+        sentences = [x for x in top if pool[x.hit].chunk.id in cited]
+        for given in (None, long):  # the copy of the question alone first, then shown the answer
+            got = self._copy(answer, sentences, pool, given)
             fact = got and gates.agreed_fact(long, got[1], got[2], self.settings.fact_first_max_words, answer.language)
             if got and fact:
-                self._answered_from(answer, as_answer(fact, 1), "extract", got[0], pool, t0,
-                                    "the answer cut to the phrase of the evidence it gives")
+                self._answered_from(answer, as_answer(fact, 1), "extract", got[0], pool, t0, gates.SHORTENED)
                 answer.written = long
                 return
-        answer.warnings.append("the answer was not shortened: no phrase of the evidence agrees with it")
+        answer.warnings.append(gates.NOT_SHORTENED)
 
     def _copy(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit],
               given: str | None = None) -> tuple[Sentence, str, str] | None:

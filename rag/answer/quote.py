@@ -24,6 +24,7 @@ from rag.answer.verify import (
     _with_markers,
     cited_numbers,
     numbers,
+    without_markers,
 )
 from rag.settings import Settings
 from rag.text.sentences import split_sentences
@@ -127,7 +128,7 @@ def verify_quoted(reply: QuoteReply, passages: Sequence[Hit], *, question: str =
     the quoted sentence, so a highlight shows exactly what the answer rests on."""
     dropped: list[str] = []
     in_answer = cited_numbers(reply.answer)
-    claim = re.sub(r"\s+([.,;:!?…])", r"\1", CITE_RE.sub("", reply.answer)).strip()
+    claim = without_markers(reply.answer)
     claim = re.sub(r"\s{2,}", " ", claim)
     if not claim:
         return Verification([], "", ["the reply has an empty answer line"])

@@ -108,13 +108,18 @@ def cited_numbers(text: str) -> list[int]:
     return [int(x) for group in CITE_RE.findall(text) for x in re.split(r"[,;]", group)]
 
 
+def without_markers(text: str) -> str:
+    """``text`` with its [n] markers removed and no space left before punctuation: the claim itself."""
+    return re.sub(r"\s+([.,;:!?…])", r"\1", CITE_RE.sub("", text)).strip()
+
+
 def split_claims(answer: str) -> list[tuple[str, list[int]]]:
     """Sentences of the answer with the passage numbers each cites."""
     out = []
     for start, end in split_sentences(answer, "unknown"):
         sent = answer[start:end]
         cited = cited_numbers(sent)
-        claim = re.sub(r"\s+([.,;:!?…])", r"\1", CITE_RE.sub("", sent)).strip()
+        claim = without_markers(sent)
         if claim or cited:
             out.append((claim, cited))
     # A trailing "[1]" on its own belongs to the sentence before it.
