@@ -133,3 +133,18 @@ def test_a_yes_no_answer_is_not_an_echo() -> None:
     assert not _echoes("Да, Италия входит в Алматинский процесс", ru)
     az = {latin_skeleton(w) for w in ["Türkmənistan", "Almatı", "Prosesinin", "iştirakçısıdırmı"]}
     assert not _echoes("Bəli, Türkmənistan Almatı Prosesinin iştirakçısıdır", az)
+
+
+def test_a_number_the_passage_spells_out_supports_its_digits(sim) -> None:  # type: ignore[no-untyped-def]
+    """"Seventy percent" in the passage backs "70%" in the answer; a number it does not give still fails."""
+    text = ("Seventy percent of formerly forested land in the Amazon, and 91% of land deforested since 1970, "
+            "is used for livestock pasture.")
+    passages = [hit(text, "amazon.txt")]
+    v = verify("70% of the formerly forested land is used for livestock pasture [1].", passages, threshold=0.55,
+               similarity=sim)
+    assert [c.n for c in v.citations] == [1]
+    v = verify("60% of the formerly forested land is used for livestock pasture [1].", passages, threshold=0.55,
+               similarity=sim)
+    assert v.citations == []
+    ru = hit("В работе форума приняли участие представители тридцати семи стран.", "forum.txt")
+    assert support("В форуме участвовали 37 стран.", ru.chunk.text, sim, None, "ru").score >= 0.55

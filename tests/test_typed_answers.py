@@ -239,6 +239,28 @@ def test_grouped_digits_and_scale_words_are_one_number() -> None:
     assert render_count(az, "ru") == "2,5 млн"
 
 
+@pytest.mark.parametrize("text, lang, value, noun", [
+    ("Thirty-seven countries signed the compact.", "en", 37, "countries"),
+    ("Подписали тридцать семь стран.", "ru", 37, "стран"),
+    ("Sənədi iyirmi beş ölkə imzalayıb.", "az", 25, "ölkə"),
+    ("Prosesə on üç dövlət qoşulub.", "az", 13, "dövlət"),
+    ("About two hundred soldiers were sent.", "en", 200, "soldiers"),
+    ("В зале было сто двадцать пять человек.", "ru", 125, "человек"),
+    ("Tədbirdə iki yüz nəfər iştirak edib.", "az", 200, "nəfər"),
+])
+def test_numbers_spelled_over_several_words_are_one_number(text: str, lang: str, value: int, noun: str) -> None:
+    """"тридцать семь стран" is 37 countries, not a 30 and a 7 (which the template would give as "30")."""
+    [c] = find_counts(text, lang)
+    assert (c.value, c.noun.split()[0]) == (value, noun)  # the noun: up to two words after the number
+
+
+def test_spelled_numbers_keep_apart_what_is_not_one_number() -> None:
+    assert [c.value for c in find_counts("ten five", "en")] == [10, 5]  # "ten" takes no unit after it
+    assert [c.value for c in find_counts("Onun yüz ifadəsi var.", "az")] == []  # "yüz" alone is a face
+    [c] = find_counts("the fifty-second session", "en")
+    assert c.ordinal and c.value == 52 and render_count(c, "ru") == "52-й"
+
+
 def test_counted_noun_stops_before_the_verb() -> None:
     assert counted_noun("Сколько стран находится в регионе?") == "стран"
     assert counted_noun("Сколько команд достигли финала?") == "команд"

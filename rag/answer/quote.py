@@ -20,10 +20,10 @@ from rag.answer.verify import (
     Verification,
     _citation,
     _echoes,
-    _month_numbers,
     _with_markers,
     cited_numbers,
     numbers,
+    passage_numbers,
     without_markers,
 )
 from rag.settings import Settings
@@ -116,7 +116,7 @@ def numbers_grounded(answer: str, passage: str, span: Support, date: str | None,
     k = idx[0] if idx else 0
     window = passage[spans[max(0, k - 1)][0] : max(span.end, spans[min(len(spans) - 1, k + 1)][1])]
     needed = numbers(CITE_RE.sub("", answer)) - numbers(date or "")
-    return not (needed - (numbers(window) | _month_numbers(window)))
+    return not (needed - passage_numbers(window, lang))
 
 
 def verify_quoted(reply: QuoteReply, passages: Sequence[Hit], *, question: str = "",

@@ -1,7 +1,8 @@
 """Check that every [n] in an answer names a given passage that really supports the cited sentence.
 
 Support is judged across languages and scripts: numbers must all appear in the passage (a changed
-year or date is the commonest small-model error), names are compared after transliteration to one
+year or date is the commonest small-model error; a number the passage spells out, "Seventy percent",
+"тридцать семь", counts as its digits), names are compared after transliteration to one
 Latin alphabet (Вусал Гусейнов ~ Vusal Huseynov ~ Vüsal Hüseynov), and, where lexical evidence is thin
 (a translated paraphrase), the multilingual embedder's similarity decides.
 """
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from rag.text.counts import find_counts
 from rag.text.months import MONTHS
 from rag.text.sentences import sentence_window, split_sentences
 from rag.text.translit import latin_skeleton
@@ -37,6 +39,14 @@ def _month_numbers(text: str) -> set[str]:
             if re.search(rf"\b{re.escape(stem)}", lowered):
                 found.add(str(i + 1))
     return found
+
+
+def passage_numbers(text: str, lang: str = "unknown") -> set[str]:
+    """The numbers a passage gives: its digits, its month names as their numbers ("5 May" ~ "05.05") and
+    the numbers it spells out in words ("Seventy percent" ~ "70%", "iyirmi beş" ~ "25")."""
+    spelled = {str(int(c.value)) for c in find_counts(text, lang)
+               if not c.surface[:1].isdigit() and c.value == int(c.value)}
+    return numbers(text) | _month_numbers(text) | spelled
 
 
 def key_words(text: str) -> list[str]:
@@ -84,12 +94,12 @@ def support(claim: str, passage: str, similarity: Similarity | None = None, date
     windows = []
     for i, (s, e) in enumerate(spans):
         text = passage[slice(*sentence_window(spans, i))]
-        if claim_nums - (numbers(text) | _month_numbers(text)):
+        if claim_nums - passage_numbers(text, lang):
             continue  # a number the window does not contain: this window cannot support the claim
         folded = [latin_skeleton(w) for w in WORD_RE.findall(text)]
         lexical = sum(word_found(w, folded) for w in words) / len(words) if words else 0.0
         own = passage[s:e]
-        strength = len(claim_nums & (numbers(own) | _month_numbers(own)))  # prefer the sentence itself
+        strength = len(claim_nums & passage_numbers(own, lang))  # prefer the sentence itself
         windows.append((lexical, strength, i))
     if not windows:
         return Support(0.0, *spans[0])

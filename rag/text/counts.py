@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rag.text.dates import az_locative, az_ordinal_suffix, find_dates
 from rag.text.fold import fold_diacritics
-from rag.text.numbers import NUMBER_WORDS
+from rag.text.numbers import HUNDRED_WORDS, NUMBER_WORDS, RU_HUNDREDS, TENS_WORDS
 
 # Ordinal number words (their values come from ``rag.text.numbers.NUMBER_WORDS``): en "third", az
 # "üçüncü", ru "третьей" / "четвертого".
@@ -98,10 +98,47 @@ def _word_value(w: str) -> tuple[float, bool] | None:
     if m:
         suffix = m.group(2)
         return float(m.group(1).replace(",", ".")), bool(suffix and _ORD_SUFFIX.match(suffix))
-    value = NUMBER_WORDS.get(fold_diacritics(low).replace("ё", "е"))
+    folded = fold_diacritics(low).replace("ё", "е")
+    value = NUMBER_WORDS.get(folded, RU_HUNDREDS.get(folded))
     if value is None:
+        tens, _, unit = folded.partition("-")  # "thirty-seven", "twenty-first"
+        if tens in TENS_WORDS and 1 <= NUMBER_WORDS.get(unit, 0) <= 9:
+            return float(TENS_WORDS[tens] + NUMBER_WORDS[unit]), bool(_ORDINAL_WORD.fullmatch(unit))
         return None
     return float(value), bool(_ORDINAL_WORD.fullmatch(low))
+
+
+def _spelled_on(words: list[re.Match[str]], i: int, text: str, value: float,
+                lang: str | None) -> tuple[float, bool, int]:
+    """A number spelled over several words, from its first word ``words[i]`` (worth ``value``): "two hundred",
+    "тридцать семь", "iyirmi beş", "сто двадцать пять", az "on üç". Returns the value, whether it ends
+    in an ordinal ("twenty first") and the index of its last word. Language data."""
+    j, ordinal = i, False
+    while j + 1 < len(words) and text[words[j].end() : words[j + 1].start()] == " ":
+        w = words[j + 1].group()
+        folded = fold_diacritics(w.lower()).replace("ё", "е")
+        if folded in HUNDRED_WORDS and 1 <= value <= 9:
+            value, j = value * 100, j + 1
+            continue
+        got = None if w[0].isdigit() else _word_value(w)
+        if got is None and lang == "az" and folded == "on":
+            got = (10.0, False)
+        if got is None:
+            break
+        v, ordinal = got
+        below = value % 100
+        tens = (below >= 20 and below % 10 == 0) or (below == 10 and lang == "az")  # az "on üç" is 13
+        if v <= 9 and ((below == 0 and value >= 100) or tens):
+            value += v  # "тридцать семь", "сто пять", "on üç"
+        elif 10 <= v <= 90 and value >= 100 and below == 0:
+            value += v  # "сто двадцать", "two hundred fifty"
+        else:
+            ordinal = False
+            break
+        j += 1
+        if ordinal:
+            break
+    return value, ordinal, j
 
 
 # Words that end a counted noun phrase ("10 dövləti və 3 ...", "13 стран, определенных").
@@ -119,28 +156,34 @@ def find_counts(text: str, lang: str | None = None) -> list[Count]:
     for i, m in enumerate(words):
         if any(a <= m.start() < b for a, b in in_dates):
             continue
+        if i in consumed:
+            continue  # a later word of the number before it ("5 min" in az, "тридцать семь")
         got = _word_value(m.group())
+        if got is None and lang == "az" and m.group().lower() == "on":
+            got = (10.0, False)
         if got is None:
             continue
         value, ordinal = got
         if m.group().lower() in _AMBIGUOUS and lang != "az":
             continue
+        last = i
+        if not ordinal and not m.group()[0].isdigit():
+            value, ordinal, last = _spelled_on(words, i, text, value, lang)
+            consumed.update(range(i + 1, last + 1))
         if value == 1 and not ordinal and not m.group()[0].isdigit():
             continue  # "bir" / "one" / "одна" are mostly articles and pronouns
-        if i in consumed:
-            continue  # the scale word of the number before it ("5 min" in az)
-        nxt = words[i + 1] if i + 1 < len(words) else None
+        nxt = words[last + 1] if last + 1 < len(words) else None
         scale = ""
-        end = m.end()
+        end = words[last].end()
         if (nxt is not None and not ordinal and nxt.group().lower() in _SCALE_WORDS
-                and not text[m.end() : nxt.start()].strip()):
+                and not text[end : nxt.start()].strip()):
             scale, end = _SCALE_WORDS[nxt.group().lower()], nxt.end()
-            consumed.add(i + 1)
+            consumed.add(last + 1)
             if text[end : end + 1] == ".":
                 end += 1  # "тыс."
         following: list[str] = []
         prev_end = end
-        first = i + 2 if scale else i + 1  # the noun follows the scale word, if there is one
+        first = last + 2 if scale else last + 1  # the noun follows the scale word, if there is one
         for w in words[first : first + 2]:
             if w.group().lower() in _STOP or _word_value(w.group()) or text[prev_end : w.start()].strip(" "):
                 break  # a conjunction, another number, or punctuation ends the phrase

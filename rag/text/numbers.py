@@ -3,7 +3,8 @@
 The same count reaches a reader as "13", "thirteen", "тринадцати" or "on üç", the same ordinal as "4th",
 "4-го", "четвертого" or "dördüncü". ``NUMBER_WORDS`` maps every such word (Latin words with diacritics
 folded by ``fold_diacritics``; Russian in the common case forms) to its value; ``TENS_WORDS`` are the ones
-that combine with a following unit ("thirty-three", "тридцать три", "otuz üç"); ``NUMBER_SUFFIXES`` are the
+that combine with a following unit ("thirty-three", "тридцать три", "otuz üç"), ``HUNDRED_WORDS`` and
+``RU_HUNDREDS`` the hundreds ("two hundred", "двести"); ``NUMBER_SUFFIXES`` are the
 case and ordinal endings written after digits ("4th", "4-го", "2022-ci", "5-8-də").
 """
 
@@ -73,6 +74,11 @@ NUMBER_WORDS: dict[str, int] = {
     **_RU_WORDS,
 }
 TENS_WORDS = {**_EN_TENS, **_AZ_TENS, **_RU_TENS}
+# Hundreds: en / az multiply the unit before them ("two hundred", "iki yüz"; az "yüz" alone is also
+# "face", so only after a unit); Russian writes each hundred as one word (nominative / accusative).
+HUNDRED_WORDS = {"hundred", "yuz"}
+RU_HUNDREDS = {"сто": 100, "двести": 200, "триста": 300, "четыреста": 400, "пятьсот": 500, "шестьсот": 600,
+               "семьсот": 700, "восемьсот": 800, "девятьсот": 900}
 
 # Endings glued to a number ("4th", "4-го", "2022-ci", "5-8-də"): dropped so "4-го" == "4th" == "4".
 NUMBER_SUFFIXES = {
