@@ -94,12 +94,13 @@ def support(claim: str, passage: str, similarity: Similarity | None = None, date
     windows = []
     for i, (s, e) in enumerate(spans):
         text = passage[slice(*sentence_window(spans, i))]
-        if claim_nums - passage_numbers(text, lang):
+        # Reading a passage's numbers (number words too) is the costly part: only for a claim that has any.
+        if claim_nums and claim_nums - passage_numbers(text, lang):
             continue  # a number the window does not contain: this window cannot support the claim
         folded = [latin_skeleton(w) for w in WORD_RE.findall(text)]
         lexical = sum(word_found(w, folded) for w in words) / len(words) if words else 0.0
-        own = passage[s:e]
-        strength = len(claim_nums & passage_numbers(own, lang))  # prefer the sentence itself
+        # prefer the sentence itself
+        strength = len(claim_nums & passage_numbers(passage[s:e], lang)) if claim_nums else 0
         windows.append((lexical, strength, i))
     if not windows:
         return Support(0.0, *spans[0])

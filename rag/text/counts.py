@@ -108,6 +108,12 @@ def _word_value(w: str) -> tuple[float, bool] | None:
     return float(value), bool(_ORDINAL_WORD.fullmatch(low))
 
 
+def _number_value(w: str, lang: str | None) -> tuple[float, bool] | None:
+    """``_word_value``, and az "on" (10), which is an English preposition elsewhere."""
+    got = _word_value(w)
+    return (10.0, False) if got is None and lang == "az" and w.lower() == "on" else got
+
+
 def _spelled_on(words: list[re.Match[str]], i: int, text: str, value: float,
                 lang: str | None) -> tuple[float, bool, int]:
     """A number spelled over several words, from its first word ``words[i]`` (worth ``value``): "two hundred",
@@ -120,9 +126,7 @@ def _spelled_on(words: list[re.Match[str]], i: int, text: str, value: float,
         if folded in HUNDRED_WORDS and 1 <= value <= 9:
             value, j = value * 100, j + 1
             continue
-        got = None if w[0].isdigit() else _word_value(w)
-        if got is None and lang == "az" and folded == "on":
-            got = (10.0, False)
+        got = None if w[0].isdigit() else _number_value(w, lang)
         if got is None:
             break
         v, ordinal = got
@@ -158,9 +162,7 @@ def find_counts(text: str, lang: str | None = None) -> list[Count]:
             continue
         if i in consumed:
             continue  # a later word of the number before it ("5 min" in az, "тридцать семь")
-        got = _word_value(m.group())
-        if got is None and lang == "az" and m.group().lower() == "on":
-            got = (10.0, False)
+        got = _number_value(m.group(), lang)
         if got is None:
             continue
         value, ordinal = got
