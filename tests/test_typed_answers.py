@@ -349,3 +349,40 @@ def test_a_russian_counted_noun_is_its_head_not_the_genitive_after_it(embedder) 
     got = extract("number", "Сколько видов птиц обитает в заповеднике?", "ru", [_sentence(text)], [_hit(text, "en")],
                   embedder.embed_documents)
     assert got and got[0].text == "1200 видов", [c.text for c in got]
+
+
+# A sentence the model reads (English), written for these tests.
+EN_BRIDGE = ("The new river bridge was designed by the Danish engineer Ove Arup, and the city council approved "
+             "its budget in March 1962.")
+
+
+def test_a_pasted_answer_to_who_is_cut_to_the_person_the_rules_read(grounded) -> None:  # type: ignore[no-untyped-def]
+    # The 1.5B model's way with "who" over a passage it reads: the passage pasted in the asker's language.
+    pasted = ("Новый мост через реку был спроектирован датским инженером Ove Arup, а городской совет утвердил "
+              "его бюджет в марте 1962 года [1].")
+    # typed_min_role above 1: the role check never takes the person itself, so the LLM answers first.
+    answerer, llm = grounded(pasted, answer_mode="typed", typed_min_role=1.01)
+    a = answerer.answer("Кто спроектировал новый мост через реку?", [_hit(EN_BRIDGE, "en")])
+    assert llm.messages, "the model was asked"
+    assert a.answer == "Ove Arup [1]." and a.path == "template", (a.answer, a.warnings)
+    assert a.written == pasted  # the model's own text is kept for --json and the eval
+    assert a.citations[0].quote == EN_BRIDGE and a.evidence[0].used
+    # Off (fact_first_max_words = 0): the checked answer stays as the model wrote it.
+    answerer, _ = grounded(pasted, answer_mode="typed", typed_min_role=1.01, fact_first_max_words=0)
+    a = answerer.answer("Кто спроектировал новый мост через реку?", [_hit(EN_BRIDGE, "en")])
+    assert a.path == "llm" and "Ove Arup" in a.answer and a.answer != "Ove Arup [1]."
+
+
+def test_a_who_answer_is_not_cut_to_a_name_from_text_the_model_cannot_read(grounded) -> None:  # type: ignore[no-untyped-def]
+    # The same shape over an Azerbaijani sentence: what the model copies from it is no reading of it, so
+    # its naming someone confirms nothing.
+    pasted = ("At the meeting, migration and remittances in the Almaty Process region as a tool of development "
+              "were the topic of the researcher Anna Proxorova [1].")
+    answerer, _ = grounded(pasted, answer_mode="typed", typed_min_role=1.01, llm_reads="en,ru")
+    a = answerer.answer("Who spoke about migration and remittances?", [_hit(AZ_SPEAKER, "az")])
+    assert not a.abstained and a.path == "llm", a.warnings
+    assert a.answer != "Anna Proxorova [1]." and "Anna Proxorova" in a.answer
+    # Read as a language the model reads, the same answer is cut: the language is what decided.
+    answerer, _ = grounded(pasted, answer_mode="typed", typed_min_role=1.01, llm_reads="en,ru,az")
+    assert answerer.answer("Who spoke about migration and remittances?",
+                           [_hit(AZ_SPEAKER, "az")]).answer == "Anna Prokhorova [1]."

@@ -7,6 +7,7 @@ Small predicates shared by the answer stage (rag/answer/grounded.py) and the ben
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rag.answer.answerer import UNSUPPORTED
 from rag.answer.candidates import Candidate
@@ -16,7 +17,7 @@ from rag.answer.shorten import asks_for_sentence, content_words, first_sentence,
 from rag.answer.verify import CITE_RE, WORD_RE, numbers
 from rag.text.fold import has_cyrillic
 from rag.text.translit import latin_skeleton
-from rag.types import Answer
+from rag.types import Answer, Hit
 
 # Kinds whose answer is unmistakable on the surface: without a candidate there is no answer.
 STRICT = ("date", "period", "number", "ordinal")
@@ -24,14 +25,22 @@ STRICT = ("date", "period", "number", "ordinal")
 # the step find its answers by these.
 SHORTENED = "the answer cut to the phrase of the evidence it gives"
 NOT_SHORTENED = "the answer was not shortened: no phrase of the evidence agrees with it"
+NAMED = "the answer cut to the person it names, read by the rules from the sentence it cites"
+
+
+def spellings(fact: str) -> list[str]:
+    """A candidate's text and, when it shows one, its source spelling: "Vusal Guseynov (Вусал Гусейнов)"
+    -> both names."""
+    alt = re.fullmatch(r"(.+?)\s*\((.+)\)", fact.strip())
+    return [alt.group(1), alt.group(2)] if alt else [fact]
 
 
 def holds_fact(answer: str, fact: str) -> bool:
     """The answer carries the fact: its numbers, and its words by their first four folded letters."""
     text = CITE_RE.sub(" ", answer)
-    alt = re.fullmatch(r"(.+?)\s*\((.+)\)", fact.strip())
-    if alt:  # "Vusal Guseynov (Вусал Гусейнов)": either spelling carries it
-        return holds_fact(answer, alt.group(1)) or holds_fact(answer, alt.group(2))
+    forms = spellings(fact)
+    if len(forms) > 1:  # either spelling carries it
+        return any(holds_fact(answer, f) for f in forms)
     if numbers(fact) - numbers(text):
         return False
     have = {latin_skeleton(w)[:4] for w in WORD_RE.findall(text)}
@@ -65,6 +74,30 @@ def may_shorten(answer: Answer, max_words: int) -> bool:
     return (not answer.abstained and answer.path == "llm" and not answer.written and max_words > 0
             and answer.kind not in (*STRICT, "yesno") and not asks_for_sentence(answer.question)
             and content_words(answer.answer) > max_words)
+
+
+def named_person(answer: Answer, cands: Sequence[Candidate], pool: Sequence[Hit], readable: Sequence[str],
+                 max_words: int) -> Candidate | None:
+    """The person a long checked answer to a *who* question names, when the rules read that same person
+    from a sentence the answer cites: two readings agree, so the name alone is the answer.
+
+    The model often answers "who" with the whole passage pasted ("В этом сезоне Panthers defense gave
+    up … Kawann Short led the team in sacks with 11 …") and ``fact_first`` cannot cut a paste. The
+    rules' people (``rag.answer.candidates``, best first) are matched to the answer by spelling across
+    scripts; only sentences in a language the model reads (``readable``) count, since what it copies
+    from Azerbaijani text is no reading of it. None when the answer is short already (at most
+    ``max_words`` content words; 0 turns this off) or names none of them."""
+    if (answer.abstained or answer.path != "llm" or answer.kind != "person" or max_words <= 0
+            or content_words(answer.answer) <= max_words):
+        return None
+    text = CITE_RE.sub(" ", answer.answer)
+    cited = {c.chunk_id for c in answer.citations}
+    for c in cands:
+        chunk = pool[c.sentence.hit].chunk
+        if (c.kind == "person" and chunk.lang in readable and chunk.id in cited
+                and any(name_as_written(text, f) for f in spellings(c.text))):
+            return c
+    return None
 
 
 def agreed_fact(answer: str, said: str, copied: str, max_words: int, lang: str) -> str | None:

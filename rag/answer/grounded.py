@@ -85,14 +85,15 @@ class GroundedAnswerer(Answerer):
         given = [pool[i] for i in order]
         number = {hit_index: n + 1 for n, hit_index in enumerate(order)}
         result.evidence = [evidence_record(x, pool, number[x.hit]) for x in top]
+        found: list[Candidate] = []  # every candidate of the kind, before the role check
         cands: list[Candidate] = []
         # Organisation and place names are read by rules too (rag.text.names), but on the dev half such a
         # name was rarely the answer (bench/typed_answers.py): the LLM reads those from the evidence. A
         # person is taken only when the role beside the name matches the question (rag.answer.persons);
         # otherwise the LLM reads the passages as before.
         if kind in s.typed_kinds.split(","):
-            cands = role_matched(extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences),
-                                 s.typed_min_role)
+            found = extract(kind, question, lang, top, pool, self.embed_docs, top=s.evidence_sentences)
+            cands = role_matched(found, s.typed_min_role)
         if kind in gates.STRICT and not cands:
             yield Done(self._abstain(result, f"no {kind} in the evidence sentences", t0))
             return
@@ -122,6 +123,7 @@ class GroundedAnswerer(Answerer):
                     event.answer.timings["rank"] = result.timings["select"]
                     event.answer.path = "" if event.answer.abstained else "llm"
                     self._rescue(event.answer, top, pool, t0)
+                    self._name_person(event.answer, found, pool, t0)
                     self._shorten(event.answer, top, pool, t0)
                 yield event
             return
@@ -149,6 +151,7 @@ class GroundedAnswerer(Answerer):
                 yield Done(self._typed(result, best, pool, number, t0, "typed answer from the evidence"))
             return
         out = self._rescue(self._finish(result, raw, given, t0), top, pool, t0)
+        self._name_person(out, found, pool, t0)
         self._shorten(out, top, pool, t0)
         yield Done(out)
 
@@ -171,6 +174,18 @@ class GroundedAnswerer(Answerer):
             return answer
         copied = self._copied(answer, top, pool, t0)
         return copied if copied is not None else self._quote_if_declined(answer, top[0], pool, t0)
+
+    def _name_person(self, answer: Answer, found: Sequence[Candidate], pool: Sequence[Hit], t0: float) -> None:
+        """Fact first for *who*: a long checked answer that names a person the rules read from a sentence
+        it cites becomes that name (``gates.named_person``); the model's text stays in ``written``."""
+        s = self.settings
+        c = gates.named_person(answer, found, pool, s.llm_reads.split(","), s.fact_first_max_words)
+        if c is None:
+            return
+        long = answer.answer
+        self._answered_from(answer, template(c.text, 1, answer.language), "template", c.sentence, pool, t0,
+                            gates.NAMED)
+        answer.written = long
 
     def _shorten(self, answer: Answer, top: Sequence[Sentence], pool: Sequence[Hit], t0: float) -> None:
         """Fact first: a checked answer still long after ``fact_first`` becomes the phrase the LLM copies
