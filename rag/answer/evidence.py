@@ -39,7 +39,7 @@ from rag.answer.terms import content_terms, term_overlap
 from rag.embedding import VectorCache
 from rag.settings import Settings
 from rag.text.sentences import sentence_window, split_sentences
-from rag.types import Evidence, Hit
+from rag.types import Answer, Citation, Evidence, Hit
 
 EmbedQuery = Callable[[Sequence[str]], np.ndarray]
 EmbedDocs = Callable[[Sequence[str]], np.ndarray]
@@ -177,3 +177,26 @@ def evidence_record(x: Sentence, pool: Sequence[Hit], n: int) -> Evidence:
     c = pool[x.hit].chunk
     return Evidence(n=n, source=c.source, chunk_id=c.id, text=x.text.strip(), start=c.start + x.start,
                     end=c.start + x.end, lang=c.lang, score=round(x.score, 3))
+
+
+def cite_sentence(answer: Answer, x: Sentence, pool: Sequence[Hit], n: int) -> None:
+    """Cite the evidence sentence ``x`` as [n] (its ranker score as the support) and mark it used
+    among the evidence shown under the answer."""
+    ch = pool[x.hit].chunk
+    answer.citations = [Citation(n=n, source=ch.source, chunk_id=ch.id, text=ch.text, start=ch.start + x.start,
+                                 end=ch.start + x.end, quote=x.text.strip(), verified=True,
+                                 support=round(min(1.0, max(0.0, x.score)), 3))]
+    for e in answer.evidence:
+        e.used = e.chunk_id == ch.id and e.start == ch.start + x.start
+        if e.used:
+            e.n = n
+
+
+def mark_used(answer: Answer, evidence: list[Evidence]) -> None:
+    """Attach the ranked evidence; mark the sentences the answer's citations point at."""
+    answer.evidence = evidence
+    for e in evidence:
+        cited = [c for c in answer.citations if c.chunk_id == e.chunk_id]
+        e.used = any(c.start <= e.start < c.end for c in cited)
+        if cited:
+            e.n = cited[0].n  # the answer's own passage number for that chunk

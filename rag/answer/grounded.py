@@ -21,7 +21,7 @@ from rag.answer import gates
 from rag.answer.answerer import Answerer, Done, Event, ModelTurn, Selector, Token, stamp_times
 from rag.answer.candidates import Candidate, EmbedTexts, extract, question_kind, role_matched
 from rag.answer.compose import quoted, template, write_messages
-from rag.answer.evidence import EvidenceRanker, Sentence, evidence_record, with_neighbours
+from rag.answer.evidence import EvidenceRanker, Sentence, cite_sentence, evidence_record, mark_used, with_neighbours
 from rag.answer.extract import as_answer, copy_answer
 from rag.answer.language import is_abstention, question_language
 from rag.answer.prompt import STOP
@@ -29,7 +29,7 @@ from rag.answer.published import DocumentChunks, asks_publication_date, dateline
 from rag.answer.verify import CITE_RE, Similarity, numbers
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
-from rag.types import Answer, Citation, Evidence, Hit
+from rag.types import Answer, Hit
 
 
 class GroundedAnswerer(Answerer):
@@ -118,7 +118,7 @@ class GroundedAnswerer(Answerer):
                                         rewritten_query=rewritten_query, timings=timings, top_k=top_k):
                 if isinstance(event, Done):
                     event.answer.warnings[:0] = result.warnings
-                    self._mark_used(event.answer, result.evidence)
+                    mark_used(event.answer, result.evidence)
                     event.answer.kind = result.kind
                     event.answer.timings["rank"] = result.timings["select"]
                     event.answer.path = "" if event.answer.abstained else "llm"
@@ -241,7 +241,7 @@ class GroundedAnswerer(Answerer):
         """A declined answer turned into ``text`` cited as [1] to the evidence sentence ``x``."""
         answer.warnings.append(note)
         answer.answer, answer.abstained, answer.verified, answer.path = text, False, True, path
-        self._cite_sentence(answer, x, pool, 1)
+        cite_sentence(answer, x, pool, 1)
         stamp_times(answer, t0)
         return answer
 
@@ -279,37 +279,14 @@ class GroundedAnswerer(Answerer):
             result.answer, result.path = template(c.text, n, result.language), "template"
             if path_note:
                 result.warnings.append(path_note)
-        self._cite_sentence(result, c.sentence, pool, n)
+        cite_sentence(result, c.sentence, pool, n)
         result.verified = True
         stamp_times(result, t0)
         return result
-
-    @staticmethod
-    def _cite_sentence(answer: Answer, x: Sentence, pool: Sequence[Hit], n: int) -> None:
-        """Cite the evidence sentence ``x`` as [n] (its ranker score as the support) and mark it used
-        among the evidence shown under the answer."""
-        ch = pool[x.hit].chunk
-        answer.citations = [Citation(n=n, source=ch.source, chunk_id=ch.id, text=ch.text, start=ch.start + x.start,
-                                     end=ch.start + x.end, quote=x.text.strip(), verified=True,
-                                     support=round(min(1.0, max(0.0, x.score)), 3))]
-        for e in answer.evidence:
-            e.used = e.chunk_id == ch.id and e.start == ch.start + x.start
-            if e.used:
-                e.n = n
 
     def _finish(self, result: Answer, raw: str, given: list[Hit], t0: float) -> Answer:
         out = super()._finish(result, raw, given, t0)
         if not out.abstained:
             out.path = "llm"
-            self._mark_used(out, out.evidence)
+            mark_used(out, out.evidence)
         return out
-
-    @staticmethod
-    def _mark_used(answer: Answer, evidence: list[Evidence]) -> None:
-        """Attach the ranked evidence; mark the sentences the answer's citations point at."""
-        answer.evidence = evidence
-        for e in evidence:
-            cited = [c for c in answer.citations if c.chunk_id == e.chunk_id]
-            e.used = any(c.start <= e.start < c.end for c in cited)
-            if cited:
-                e.n = cited[0].n  # the answer's own passage number for that chunk
