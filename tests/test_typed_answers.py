@@ -10,7 +10,7 @@ from fakes import ScriptedLLM
 from rag.answer.answerer import Token
 from rag.answer.candidates import counted_noun, extract, question_kind
 from rag.answer.evidence import EvidenceRanker, Sentence
-from rag.answer.gates import holds_fact
+from rag.answer.gates import holds_fact, named_in
 from rag.answer.grounded import GroundedAnswerer
 from rag.answer.membership import asked_word, membership_yes
 from rag.settings import Settings
@@ -386,3 +386,21 @@ def test_a_who_answer_is_not_cut_to_a_name_from_text_the_model_cannot_read(groun
     answerer, _ = grounded(pasted, answer_mode="typed", typed_min_role=1.01, llm_reads="en,ru,az")
     assert answerer.answer("Who spoke about migration and remittances?",
                            [_hit(AZ_SPEAKER, "az")]).answer == "Anna Prokhorova [1]."
+
+
+def test_a_name_span_that_begins_with_an_award_is_cut_where_the_answer_names_the_person(grounded) -> None:  # type: ignore[no-untyped-def]
+    # Russian capitalises the award before a laureate's name, so the rules read one span of three words.
+    ru_gala = "На церемонии выступила лауреат премии Грэмми Адель Эдкинс, а вечер открыл мэр города."
+    pasted = ("At the ceremony the Grammy laureate Adel Edkins performed, and the mayor of the city opened "
+              "the evening [1].")
+    answerer, _ = grounded(pasted, answer_mode="typed", typed_min_role=1.01)
+    a = answerer.answer("Who performed at the ceremony?", [_hit(ru_gala, "ru")])
+    assert a.path == "template" and a.answer == "Adel Edkins (Адель Эдкинс) [1].", (a.answer, a.warnings)
+
+
+def test_named_in_keeps_two_words_of_a_name_at_least() -> None:
+    assert named_in("… and Marli Metlin provided the translation", "Oskar Marli Metlin (Оскар Марли Мэтлин)") == \
+        "Marli Metlin (Марли Мэтлин)"
+    assert named_in("Kawann Short led the team", "Kawann Short") == "Kawann Short"
+    assert named_in("Short led the team", "Kawann Short") is None  # a surname alone could be anyone's
+    assert named_in("Semper drew it", "Semper") == "Semper"  # a one-word name is matched whole

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rag.answer.answerer import UNSUPPORTED
 from rag.answer.candidates import Candidate
@@ -94,9 +95,26 @@ def named_person(answer: Answer, cands: Sequence[Candidate], pool: Sequence[Hit]
     cited = {c.chunk_id for c in answer.citations}
     for c in cands:
         chunk = pool[c.sentence.hit].chunk
-        if (c.kind == "person" and chunk.lang in readable and chunk.id in cited
-                and any(name_as_written(text, f) for f in spellings(c.text))):
-            return c
+        if c.kind == "person" and chunk.lang in readable and chunk.id in cited:
+            said = named_in(text, c.text)
+            if said is not None:
+                return replace(c, text=said)
+    return None
+
+
+def named_in(text: str, shown: str) -> str | None:
+    """``shown`` (a rule-read name, "A (B)" when it gives the source spelling too) as ``text`` names it,
+    or None. A name span the rules read may begin with capitalised words that are not the name (an
+    award before a laureate: "премии Оскар Марли Мэтлин"); when ``text`` names only the rest, of at
+    least two words, that rest is the name."""
+    forms = [f.split() for f in spellings(shown)]
+    n = len(forms[0])
+    # Leading words dropped: none, or as many as leave two (the spellings must align word by word).
+    trims = range(max(1, n - 1)) if all(len(f) == n for f in forms) else range(1)
+    for k in trims:
+        if any(name_as_written(text, " ".join(f[k:])) for f in forms):
+            parts = [" ".join(f[k:]) for f in forms]
+            return parts[0] if len(parts) == 1 else f"{parts[0]} ({parts[1]})"
     return None
 
 
