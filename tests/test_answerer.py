@@ -87,3 +87,16 @@ def test_name_found_in_another_script_is_not_invented(passages, sim) -> None:  #
     a = _answer("На мероприятии выступил Вюсал Гусейнов [1].", "Кто выступил на мероприятии?", passages, sim)
     assert not a.abstained, a.warnings  # type: ignore[attr-defined]
     assert a.answer == "Вюсал Гусейнов [1]."  # type: ignore[attr-defined]
+
+
+def test_an_answer_that_writes_the_question_out_again_is_declined(passages, sim) -> None:  # type: ignore[no-untyped-def]
+    # Seen in the chat after a few turns: the model "corrected" the question and went on with passage
+    # words that verification alone would have let through (the names are in the passage).
+    question = "Who spoke at the event in Baku?"
+    reply = ("Your sentence has a few mistakes. Here is the corrected one: Who spoke at the event in Baku? "
+             "At the event Vüsal Hüseynov spoke [1].")
+    a = _answer(reply, question, passages, sim)
+    assert a.abstained  # type: ignore[attr-defined]
+    assert any("question out again" in w for w in a.warnings)  # type: ignore[attr-defined]
+    # The same answer without the restated question stands.
+    assert not _answer("At the event Vüsal Hüseynov spoke [1].", question, passages, sim).abstained  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from rag.answer.candidates import question_kind
 from rag.answer.language import ABSTAIN, is_abstention, question_language
 from rag.answer.prompt import STOP, build_messages
 from rag.answer.quote import answer_start, parse, verify_quoted
-from rag.answer.shorten import fact_first, unfound_names
+from rag.answer.shorten import fact_first, restates_question, unfound_names
 from rag.answer.verify import Similarity, cited_numbers, verify
 from rag.llm.base import LLM, Message, Usage
 from rag.settings import Settings
@@ -152,6 +152,9 @@ class Answerer:
         reply = parse(raw) if self.settings.answer_format == "quote" else None
         if is_abstention(raw) or (reply is not None and is_abstention(reply.answer)):
             return self._abstain(result, "the model found no answer in the passages", t0)
+        if restates_question(raw, result.question):
+            result.warnings.append(f"the model wrote the question out again instead of answering it: {raw[:200]}")
+            return self._abstain(result, UNSUPPORTED, t0)
         if reply is not None:
             checked = verify_quoted(reply, given, question=result.question,
                                     min_match=self.settings.quote_min_match)

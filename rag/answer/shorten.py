@@ -256,6 +256,18 @@ def asks_for_sentence(question: str) -> bool:
     return bool(_SENTENCE_QUESTIONS.search(question.lower()))
 
 
+def restates_question(answer: str, question: str) -> bool:
+    """The answer writes the whole question out again, word for word (case, punctuation and citation
+    markers aside): the model is rewriting the question ("Ваше предложение содержит несколько ошибок.
+    Вот исправленное: Кто выступил …?" was seen in the chat), not answering it, and whatever follows
+    is no reading of the passages. Questions under four words are too short to tell."""
+    asked = [w.lower() for w in WORD_RE.findall(question)]
+    if len(asked) < 4:
+        return False
+    said = [w.lower() for w in WORD_RE.findall(CITE_RE.sub(" ", answer))]
+    return any(said[i:i + len(asked)] == asked for i in range(len(said) - len(asked) + 1))
+
+
 def repeats_question(phrase: str, question: str) -> bool:
     """Every content word of ``phrase`` is already in the question (across scripts): "Norman Kantor"
     for "What was Norman Cantor's theory?" answers nothing."""
