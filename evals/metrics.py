@@ -106,12 +106,21 @@ def accuracy(prediction: str, answers: Iterable[str]) -> bool:
     return any(answer_matches(prediction, a) for a in answers)
 
 
+# The SQuAD v1.1 evaluation script (which XQuAD and MLQA reuse) drops the English articles before counting
+# tokens: "The Arctic" is the gold "Arctic" exactly.
+_F1_DROPPED = frozenset({"a", "an", "the"})
+
+
+def _f1_tokens(text: str) -> list[str]:
+    return [t.key for t in tokenize(text) if t.key not in _F1_DROPPED]
+
+
 def token_f1(prediction: str, answers: Iterable[str]) -> float:
-    """SQuAD-style bag-of-tokens F1 on normalised tokens, best over the acceptable answers."""
-    pred = [t.key for t in tokenize(prediction)]
+    """SQuAD bag-of-tokens F1 on normalised tokens without articles, best over the acceptable answers."""
+    pred = _f1_tokens(prediction)
     best = 0.0
     for answer in answers:
-        gold = [t.key for t in tokenize(answer)]
+        gold = _f1_tokens(answer)
         common = sum((Counter(pred) & Counter(gold)).values())
         if not pred or not gold or not common:
             continue
