@@ -42,6 +42,10 @@ from rag.answer.shorten import fact_first, name_as_written, unfound_names
     # "Как фамилия …" asks for a name, not a manner.
     ("Как фамилия игрока, который забрал мяч у Ньютона?",
      "Мяч у Ньютона забрал игрок Miller [1].", "Miller [1]."),
+    # "How often / как часто" asks for a frequency, not a manner: the sentence is cut like any other.
+    ("How often do Parliament elections take place?",
+     "Parliament elections take place every five years [1].", "Every five years [1]."),
+    ("Как часто проводится Форум?", "Форум проводится раз в четыре года [1].", "Раз в четыре года [1]."),
     # An English noun phrase keeps its article.
     ("Which entities have powers of amendment and veto?",
      "The European Parliament and the Council have powers of amendment and veto [1].",
@@ -58,6 +62,8 @@ def test_answer_is_cut_to_the_new_words(question: str, answer: str, short: str) 
     ("Почему принцип общегосударственного подхода важен?",
      "Потому что миграция носит трансграничный характер [1].", ""),
     ("O, niyə çoxtərəfli yanaşmanın vacib olduğunu deyib?", "Çünki miqrasiya qlobal məsələdir [1].", ""),
+    ("How did the agency find the men?", "The agency found the men by checking Sky TV bills [1].", ""),
+    ("Как Ньютон потерял мяч?", "Ньютон потерял мяч после удара защитника [1].", ""),
     # yes / no keeps its sentence
     ("Is Pakistan one of the countries taking part in the Almaty Process?",
      "Yes, Pakistan is one of the countries taking part in the Almaty Process [1].", "yesno"),

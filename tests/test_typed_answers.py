@@ -117,18 +117,19 @@ def test_the_count_whose_noun_matches_the_question_wins(embedder) -> None:  # ty
                      embedder.embed_documents)
     orgs = extract("number", "Сколько международных организаций объединяет Алматинский процесс?", "ru", ranked,
                    hits, embedder.embed_documents)
-    assert states[0].text == "10 states"
-    assert orgs[0].text == "3"  # not "3 международных организаций": Russian 2-4 take another case
-    dozen = extract("number", "Сколько стран объединяет Алматинский процесс?", "ru", ranked, hits,
-                    embedder.embed_documents)
-    assert dozen[0].text == "10 стран"
+    assert states[0].text == "10"
+    assert orgs[0].text == "3"
+    az = extract("number", "Almatı Prosesində neçə dövlət təmsil olunur?", "az", ranked, hits,
+                 embedder.embed_documents)
+    assert az[0].text == "10"  # the number alone, not "10 dövlət təmsil" (the question's words again)
 
 
-def test_russian_noun_only_where_the_number_takes_the_genitive_plural() -> None:
-    for value, shown in [(5, "5 команд"), (11, "11 команд"), (2, "2"), (21, "21"), (24, "24"), (14, "14 команд")]:
+def test_a_count_is_given_alone_whatever_its_noun() -> None:
+    """The answer to "how many teams" is the number: the question's noun said again adds nothing, and a
+    Russian noun after 2-4 or 21 would need another case than the question's "сколько команд"."""
+    for value in (5, 11, 2, 21, 24, 14):
         [c] = find_counts(f"В игре участвовали {value} команд.", "ru")
-        assert render_count(c, "ru", "команд") == shown, value
-        assert render_count(c, "en", "teams") == f"{value} teams"
+        assert render_count(c, "ru") == render_count(c, "en") == str(value)
 
 
 @pytest.fixture
@@ -318,7 +319,7 @@ def test_a_bounded_number_keeps_its_bound_in_every_language() -> None:
     Azerbaijani ablative) are part of the fact and are rendered in the asker's language."""
     [ru] = find_counts("Коллекция костюмов насчитывает более 14 000 предметов.", "ru")
     assert (ru.bound, ru.noun) == ("more", "предметов")
-    assert render_count(ru, "en", "items") == "over 14,000 items"
+    assert render_count(ru, "en") == "over 14,000"
     [az] = find_counts("Kolleksiyada 10-dan artıq geyim saxlanılır.", "az")
     assert az.bound == "more" and render_count(az, "ru") == "более 10"
     [en] = find_counts("Nearly 300 delegates attended.", "en")
@@ -337,7 +338,7 @@ def test_a_bounded_count_is_answered_with_its_bound(grounded) -> None:  # type: 
     answerer, _ = grounded("The collection has 14,000 items [1].")
     a = answerer.answer("How many items are in the museum's costume collection?", [_hit(ru, "ru")])
     assert not a.abstained and a.path == "template", a.warnings
-    assert a.answer == "Over 14,000 items [1].", a.answer
+    assert a.answer == "Over 14,000 [1].", a.answer
     assert a.citations[0].quote == ru
 
 
@@ -348,7 +349,7 @@ def test_a_russian_counted_noun_is_its_head_not_the_genitive_after_it(embedder) 
     text = "The reserve is home to an estimated 40 million individual birds of 1,200 species."
     got = extract("number", "Сколько видов птиц обитает в заповеднике?", "ru", [_sentence(text)], [_hit(text, "en")],
                   embedder.embed_documents)
-    assert got and got[0].text == "1200 видов", [c.text for c in got]
+    assert got and got[0].text == "1200", [c.text for c in got]  # not 40 million (birds)
 
 
 # A sentence the model reads (English), written for these tests.

@@ -140,7 +140,7 @@ def extract(kind: str, question: str, lang: str, ranked: Sequence[Sentence], hit
             counts = [c for c in find_counts(s.text, src_lang) if c.ordinal == (kind == "ordinal")]
             sims = _noun_similarity(counts, noun_vec, embed)
             for c, sim in zip(counts, sims, strict=True):
-                out.append(Candidate(kind, render_count(c, lang, noun if not c.ordinal else ""), s,
+                out.append(Candidate(kind, render_count(c, lang), s,
                                      (c.start, c.end), base + 0.2 * sim, sim))
         elif kind == "person":
             out += _persons(s, base, asked, lang, src_lang, lower, who_vec, embed)

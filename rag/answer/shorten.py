@@ -39,10 +39,13 @@ _FILLERS = {latin_skeleton(w) for w in """
     """.split()}  # noqa: SIM905
 _STOP = SKELETON_STOPWORDS | _FILLERS
 # Questions whose answer is a reason or a manner: the sentence is the answer (language data). "Как
-# фамилия / имя / называется …", "necə adlanır" ask for a name, not a manner.
+# фамилия / имя / называется …", "necə adlanır" ask for a name, not a manner; "how often / how common /
+# как часто / как долго" ask for a frequency or a measure ("every five years"), not a manner either.
 _SENTENCE_QUESTIONS = re.compile(
-    r"(^|\W)(why|how(?! many| much| old| long| far)|in what way|почему|зачем|каким образом|"
-    r"(?<!\w)как(?!\w)(?! называ| зовут| звали| (?:(?:его|её|ее|их) )?(?:фамили|имя|имени|названи|прозвищ))|"
+    r"(^|\W)(why|how(?! (?:many|much|old|long|far|often|common|frequent|large|big|high|tall|wide|deep|soon)\b)|"
+    r"in what way|почему|зачем|каким образом|"
+    r"(?<!\w)как(?!\w)(?! называ| зовут| звали| (?:(?:его|её|ее|их) )?(?:фамили|имя|имени|названи|прозвищ)"
+    r"| часто| долго| далеко| широко распростран)|"
     r"niyə|nə üçün|nəyə görə|necə(?! adlan))(\W|$)", re.IGNORECASE | re.UNICODE)
 _ARTICLES = {"the"}
 # A relative clause after a comma says more about the fact, it is not the fact: "Lothar de Maizière,

@@ -226,16 +226,16 @@ def render_ordinal(value: float, lang: str) -> str:
     return f"{n}{suffix}"
 
 
-def render_count(count: Count, lang: str, noun: str = "") -> str:
-    """The number in ``lang`` with ``noun`` (the question's own words for the counted thing) after it."""
+def render_count(count: Count, lang: str) -> str:
+    """The number in ``lang``, alone: "How many paintings …?" is answered "233", not "233 paintings". The
+    question's noun said again adds nothing, and in az and ru it has to agree with the number ("2
+    команды", "10 dövlət"), which the question's own form ("сколько команд", "neçə dövlət") does not."""
     text = render_ordinal(count.value, lang) if count.ordinal else _number(count.value, lang)
     if count.scale:
         text += " " + _SCALES[count.scale].get(lang, count.scale)
-    elif lang == "ru" and _needs_singular(count.value):
-        noun = ""  # the question's "сколько команд" gives the genitive plural; "2 команд" would be wrong
     if count.bound:
         text = _bounded(text, count.bound, int(count.value), lang)
-    return f"{text} {noun}".strip()
+    return text
 
 
 def _bounded(text: str, bound: str, n: int, lang: str) -> str:
@@ -244,12 +244,3 @@ def _bounded(text: str, bound: str, n: int, lang: str) -> str:
         return _BOUND_WORDS[lang][bound].format(text)
     ablative = f"{text}-{az_locative(n)}n"
     return {"more": f"{ablative} çox", "less": f"{ablative} az", "upto": f"{text}-dək"}.get(bound, f"təxminən {text}")
-
-
-def _needs_singular(value: float) -> bool:
-    """Russian numbers ending in 1-4 (not 11-14), and fractions, take a singular noun ("2 команды",
-    "21 страна"), which the question's genitive plural is not; the number is then given alone."""
-    if value != int(value):
-        return True
-    n = int(value)
-    return n % 10 in (1, 2, 3, 4) and n % 100 not in (11, 12, 13, 14)
