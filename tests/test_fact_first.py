@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.gates import agreed_fact
-from rag.answer.shorten import fact_first, name_as_written, unfound_names
+from rag.answer.name_spans import name_as_written
+from rag.answer.shorten import fact_first, unfound_names
 
 
 @pytest.mark.parametrize(("question", "answer", "short"), [

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.language import NAMES
-from rag.answer.shorten import asks_for_sentence, is_name, repeats_question, unfound_names
+from rag.answer.name_spans import is_name
+from rag.answer.shorten import asks_for_sentence, repeats_question, unfound_names
 from rag.answer.verify import numbers, without_markers
 from rag.llm.base import LLM, Message
 from rag.text.names import nominative_ru, render_name

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.answer.name_spans import is_name
 from rag.answer.terms import SKELETON_STOPWORDS
 from rag.answer.verify import CITE_RE, WORD_RE, word_found
-from rag.text.translit import consonant_key, latin_skeleton
+from rag.text.translit import latin_skeleton
 
 _STEM = 5
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’+][^\W_]+)*", re.UNICODE)
@@ -277,32 +278,3 @@ def repeats_question(phrase: str, question: str) -> bool:
     words = [w for w in _words(phrase) if not w.stop]
     asked = {w.key for w in _words(question)} | {w.key for w in _words(_english_sounds(question))}
     return bool(words) and all(w.key in asked for w in words)
-
-
-def name_as_written(sentence: str, name: str) -> str | None:
-    """The words of ``sentence`` that spell ``name`` (one capitalised word for each of its words, by
-    ``consonant_key``): the model's own spelling of a name it knows ("Peyton Manning") is better than the
-    rules' transliteration of the evidence's ("Пейтон Мэннинг" -> "Peyton Menning"). None when the
-    sentence has no such run."""
-    want = [consonant_key(w) for w in _TOKEN.findall(name)]
-    if not want or not all(want):
-        return None
-    words = list(_TOKEN.finditer(sentence))
-    keys = [consonant_key(m.group()) for m in words]
-    for i in range(len(words) - len(want) + 1):
-        run = words[i : i + len(want)]
-        if keys[i : i + len(want)] == want and all(m.group()[:1].isupper() or m.group()[:1].isdigit()
-                                                   for m in (run[0], run[-1])):
-            return sentence[run[0].start() : run[-1].end()]
-    return None
-
-
-_NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁƏÖÜĞİŞÇ][\w'’.-]*|\d[\w.,-]*|de|da|van|von|der|del|la|le|al|ibn|bin)$")
-
-
-def is_name(phrase: str) -> bool:
-    """Every word a capitalised word, a number or a name particle ("Furio De Angelis", "Нью-Йорк",
-    "Super Bowl 50"): written in the asker's script by rules (``rag.text.names.render_name``), which
-    the 1.5B model does worse ("Thomas Reed" -> "Томас Редар")."""
-    words = phrase.split()
-    return bool(words) and all(_NAME_WORD.match(w) for w in words) and any(w[:1].isupper() for w in words)
