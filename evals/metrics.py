@@ -211,15 +211,28 @@ def polarity(text: str) -> str | None:
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 
 
+# "(Марли Мэтлин)", "(Vüsal Hüseynov)": a bracket holding only words that start with a capital.
+_BRACKET = re.compile(r"\(([^()]*)\)")
+
+
+def _without_bracketed_names(text: str) -> str:
+    def drop(m: re.Match[str]) -> str:
+        words = m.group(1).split()
+        return " " if words and all(w[:1].isupper() for w in words) else m.group()
+    return _BRACKET.sub(drop, text)
+
+
 def answer_language(text: str) -> str:
     """Language of an answer, or "unknown" when it is only numbers, names or too short to tell.
 
     Latin words written with a capital (names, acronyms, sentence starts) are left out: a Russian answer
-    naming "Vusal Huseynov" is still Russian. A single remaining word is judged by script only.
+    naming "Vusal Huseynov" is still Russian. So is a name's source spelling in brackets, in either
+    script: the product writes a transliterated name as "Marli Metlin (Марли Мэтлин)", and that English
+    answer is English. A single remaining word is judged by script only.
     """
     from rag.langid import detect_language
 
-    words = _WORD_RE.findall(strip_citations(text))
+    words = _WORD_RE.findall(_without_bracketed_names(strip_citations(text)))
     kept = [w for w in words if has_cyrillic(w) or not w[0].isupper()]
     if not kept:
         return "unknown"

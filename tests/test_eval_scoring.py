@@ -183,6 +183,10 @@ def test_answer_language_ignores_citations_names_and_numbers() -> None:
     assert answer_language("The forum will be held in New York [1].") == "en"
     assert answer_language("Главой службы является Vusal Huseynov [1].") == "ru"
     assert answer_language("Sənədlərdə bu barədə məlumat yoxdur.") == "az"
+    # A name's source spelling in brackets is a name in either script; a bracketed phrase is not.
+    assert answer_language("Marli Metlin (Марли Мэтлин) [1].") == "unknown"
+    assert answer_language("The singer was Marli Metlin (Марли Мэтлин) [1].") == "en"
+    assert answer_language("The singer was Marli Metlin (певица из Мэна) [1].") != "en"
 
 
 def test_retrieval_metrics() -> None:
