@@ -13,8 +13,7 @@ from dataclasses import replace
 from rag.answer.answerer import UNSUPPORTED
 from rag.answer.candidates import Candidate
 from rag.answer.evidence import Sentence
-from rag.answer.extract import is_name
-from rag.answer.name_spans import name_as_written
+from rag.answer.name_spans import is_name, name_as_written
 from rag.answer.shorten import asks_for_sentence, content_words, first_sentence
 from rag.answer.verify import CITE_RE, WORD_RE, numbers
 from rag.text.fold import has_cyrillic

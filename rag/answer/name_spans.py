@@ -13,7 +13,8 @@ import re
 
 from rag.text.translit import consonant_key
 
-_TOKEN = re.compile(r"[^\W_]+(?:[-'’+][^\W_]+)*", re.UNICODE)
+# A word of an answer, digits included, hyphens and apostrophes inside it ("Нью-Йорк", "O'Neill", "Sky+HD").
+TOKEN = re.compile(r"[^\W_]+(?:[-'’+][^\W_]+)*", re.UNICODE)
 
 
 def name_as_written(sentence: str, name: str) -> str | None:
@@ -21,10 +22,10 @@ def name_as_written(sentence: str, name: str) -> str | None:
     ``consonant_key``): the model's own spelling of a name it knows ("Peyton Manning") is better than the
     rules' transliteration of the evidence's ("Пейтон Мэннинг" -> "Peyton Menning"). None when the
     sentence has no such run."""
-    want = [consonant_key(w) for w in _TOKEN.findall(name)]
+    want = [consonant_key(w) for w in TOKEN.findall(name)]
     if not want or not all(want):
         return None
-    words = list(_TOKEN.finditer(sentence))
+    words = list(TOKEN.finditer(sentence))
     keys = [consonant_key(m.group()) for m in words]
     for i in range(len(words) - len(want) + 1):
         run = words[i : i + len(want)]

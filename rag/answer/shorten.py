@@ -24,13 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answer.name_spans import is_name
+from rag.answer.name_spans import TOKEN, is_name
 from rag.answer.terms import SKELETON_STOPWORDS
 from rag.answer.verify import CITE_RE, WORD_RE, word_found
 from rag.text.translit import latin_skeleton
 
 _STEM = 5
-_TOKEN = re.compile(r"[^\W_]+(?:[-'’+][^\W_]+)*", re.UNICODE)
 # Question words and fillers of the three languages: never part of a fact (language data).
 _FILLERS = {latin_skeleton(w) for w in """
     what which who whom whose where when why how many much name called according
@@ -78,7 +77,7 @@ _EN_ENDING = re.compile(r"(?<=[a-z]{3})(?:ing|ed|es|s)$")
 
 def _words(text: str) -> list[_Word]:
     out = []
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         w = m.group()
         sk = latin_skeleton(w)
         key = sk if any(ch.isdigit() for ch in w) else latin_skeleton(_EN_ENDING.sub("", w))[:_STEM]
