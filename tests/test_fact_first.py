@@ -116,6 +116,14 @@ def test_english_spelling_of_a_transliterated_name_is_found() -> None:
                          ["Компании искали нефть, например, в Арктике."]) is None
 
 
+def test_an_initial_does_not_end_the_head_before_a_relative_clause() -> None:
+    """"A. B. Smith founded …" is one sentence (an initial is no full stop), so the words before ", which"
+    are cut on their own; read with the clause, which names Smith again, the new words lie in two places
+    and nothing would be cut."""
+    assert fact_first("A. B. Smith founded Acme Corp, which Smith still runs today [1].",
+                      "Which company did A. B. Smith found?") == "Acme Corp [1]."
+
+
 def test_a_relative_clause_that_holds_the_answer_is_not_cut_away() -> None:
     """Only the words before the clause are tried first; when they say nothing new, the whole sentence
     is read as before."""

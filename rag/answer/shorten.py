@@ -161,7 +161,7 @@ def fact_first(answer: str, question: str, kind: str = "", *, max_share: float =
     if marks and named:
         return f"{named} {marks}."  # "William E. Simon, appointed by President Nixon in 1973" -> the name
     head = _RELATIVE.split(sentence, maxsplit=1)[0]
-    one = marks and head != sentence and not re.search(r"[.!?…]\s", head)  # the head is one sentence
+    one = marks and head != sentence and not _SENTENCE_END.search(head)  # the head is one sentence
     short = _cut(f"{head} {marks}.", question, max_share, max_words) if one else None
     short = short if short is not None else _cut(answer, question, max_share, max_words)
     named = _named(first_sentence(short), kind, question) if short else None  # "… was William E. Simon, appointed …"
