@@ -43,6 +43,11 @@ from rag.answer.shorten import fact_first, unfound_names
     # "Как фамилия …" asks for a name, not a manner.
     ("Как фамилия игрока, который забрал мяч у Ньютона?",
      "Мяч у Ньютона забрал игрок Miller [1].", "Miller [1]."),
+    # An initial is part of the name, not a one-letter function word ("в", "a") to trim off.
+    ("Кто возглавляет службу?", "Службу возглавляет В. Гусейнов [1].", "В. Гусейнов [1]."),
+    ("Who heads the service?", "The service is headed by V. Huseynov, who spoke first [1].", "V. Huseynov [1]."),
+    ("Кто был последним премьер-министром?", "Последним премьер-министром был Л. де Мезьер [1].",
+     "Л. де Мезьер [1]."),
     # "How often / как часто" asks for a frequency, not a manner: the sentence is cut like any other.
     ("How often do Parliament elections take place?",
      "Parliament elections take place every five years [1].", "Every five years [1]."),

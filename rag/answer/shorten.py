@@ -69,6 +69,7 @@ class _Word:
     end: int
     key: str  # skeleton stem, or the digits of a number
     stop: bool  # a function word: may sit inside a stretch, never counts as content
+    initial: bool = False  # "В." of "В. Гусейнов": counts as no content either, but is not trimmed off a name
 
 
 # English inflections ("heads" / "headed" / "heading"): one stem, so "headed by" echoes "Who heads …?".
@@ -76,12 +77,15 @@ _EN_ENDING = re.compile(r"(?<=[a-z]{3})(?:ing|ed|es|s)$")
 
 
 def _words(text: str) -> list[_Word]:
+    """The words of ``text``. A single letter is a function word ("a", "в", "и"); an initial (a capital
+    before a full stop: "В. Гусейнов", "William E. Simon") is marked, since it belongs to the name."""
     out = []
     for m in TOKEN.finditer(text):
         w = m.group()
         sk = latin_skeleton(w)
         key = sk if any(ch.isdigit() for ch in w) else latin_skeleton(_EN_ENDING.sub("", w))[:_STEM]
-        out.append(_Word(m.start(), m.end(), key, sk in _STOP or (len(w) < 2 and not w.isdigit())))
+        initial = len(w) == 1 and w.isupper() and text[m.end():m.end() + 1] == "."
+        out.append(_Word(m.start(), m.end(), key, sk in _STOP or (len(w) < 2 and not w.isdigit()), initial))
     return out
 
 
@@ -112,8 +116,8 @@ def _core(run: Sequence[_Word], text: str) -> Sequence[_Word]:
     """A stretch without the function words at its ends (a name keeps its article: "the European
     Parliament")."""
     a, b = 0, len(run)
-    while a < b and run[a].stop and not (a + 1 < b and run[a].key in _ARTICLES and not run[a + 1].stop
-                                         and text[run[a + 1].start].isupper()):
+    while a < b and run[a].stop and not run[a].initial and not (
+            a + 1 < b and run[a].key in _ARTICLES and not run[a + 1].stop and text[run[a + 1].start].isupper()):
         a += 1
     while b > a and run[b - 1].stop:
         b -= 1
