@@ -43,6 +43,9 @@ from rag.answer.shorten import fact_first, unfound_names
     # "Как фамилия …" asks for a name, not a manner.
     ("Как фамилия игрока, который забрал мяч у Ньютона?",
      "Мяч у Ньютона забрал игрок Miller [1].", "Miller [1]."),
+    # An irregular past form echoes the question's base form ("sing" / "sang", "write" / "wrote").
+    ("What did Lady Gaga sing?", "Lady Gaga sang the national anthem [1].", "National anthem [1]."),
+    ("What did J. K. Rowling write?", "J. K. Rowling wrote Harry Potter [1].", "Harry Potter [1]."),
     # An initial is part of the name, not a one-letter function word ("в", "a") to trim off.
     ("Кто возглавляет службу?", "Службу возглавляет В. Гусейнов [1].", "В. Гусейнов [1]."),
     ("Who heads the service?", "The service is headed by V. Huseynov, who spoke first [1].", "V. Huseynov [1]."),

@@ -74,6 +74,19 @@ class _Word:
 
 # English inflections ("heads" / "headed" / "heading"): one stem, so "headed by" echoes "Who heads …?".
 _EN_ENDING = re.compile(r"(?<=[a-z]{3})(?:ing|ed|es|s)$")
+# Irregular English past forms and their base ("What did Lady Gaga sing?" is echoed by "sang"): language data.
+# Not "found" (find), which is also the base of "founded".
+_EN_IRREGULAR_TABLE = """
+    be:was,were,been become:became begin:began,begun bring:brought build:built buy:bought catch:caught
+    choose:chose,chosen come:came do:did,done draw:drew,drawn drive:drove,driven eat:ate,eaten fall:fell,fallen
+    feel:felt fight:fought fly:flew,flown forget:forgot,forgotten get:got,gotten give:gave,given
+    go:went,gone grow:grew,grown have:had hold:held keep:kept know:knew,known lead:led leave:left lose:lost
+    make:made meet:met pay:paid ride:rode,ridden rise:rose,risen run:ran say:said see:saw,seen sell:sold
+    send:sent shoot:shot sing:sang,sung sit:sat speak:spoke,spoken spend:spent stand:stood steal:stole,stolen
+    strike:struck swim:swam,swum take:took,taken teach:taught tell:told think:thought throw:threw,thrown
+    understand:understood wear:wore,worn win:won write:wrote,written"""
+_EN_IRREGULAR = {form: entry.split(":")[0] for entry in _EN_IRREGULAR_TABLE.split()
+                 for form in entry.split(":")[1].split(",")}
 
 
 def _words(text: str) -> list[_Word]:
@@ -83,7 +96,8 @@ def _words(text: str) -> list[_Word]:
     for m in TOKEN.finditer(text):
         w = m.group()
         sk = latin_skeleton(w)
-        key = sk if any(ch.isdigit() for ch in w) else latin_skeleton(_EN_ENDING.sub("", w))[:_STEM]
+        base = _EN_IRREGULAR.get(w.lower(), w)
+        key = sk if any(ch.isdigit() for ch in w) else latin_skeleton(_EN_ENDING.sub("", base))[:_STEM]
         initial = len(w) == 1 and w.isupper() and text[m.end():m.end() + 1] == "."
         out.append(_Word(m.start(), m.end(), key, sk in _STOP or (len(w) < 2 and not w.isdigit()), initial))
     return out
