@@ -225,7 +225,7 @@ def _ask(rag: Any, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
-    print(format_answer(answer, withdrawn=withdrawn and answer.abstained))
+    print(format_answer(answer, withdrawn=withdrawn and answer.abstained, reads=rag.settings.llm_reads.split(",")))
     return 0
 
 

@@ -10,6 +10,7 @@ nobody.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.text.sentences import sentence_window, split_sentences
@@ -35,6 +36,36 @@ PHRASES: dict[str, dict[str, str]] = {
         "az": "İlkin cavab geri götürüldü: parçalar onu təsdiqləmir.",
         "ru": "Черновой ответ отозван: фрагменты его не подтверждают.",
     },
+    # How an answer was made (``provenance``): a fact the rules read or a phrase copied from the evidence
+    # is right far more often than a sentence the model wrote (the runs of record: 40 of 47 template
+    # answers right, 22 of 50 written ones), and a user should know which one they are reading.
+    "made_template": {
+        "en": "Read directly from the evidence sentence.",
+        "az": "Birbaşa sübut cümləsindən oxunub.",
+        "ru": "Взято прямо из подтверждающего предложения.",
+    },
+    "made_extract": {
+        "en": "Copied from the evidence sentence.",
+        "az": "Sübut cümləsindən köçürülüb.",
+        "ru": "Скопировано из подтверждающего предложения.",
+    },
+    "made_quote": {
+        "en": "The evidence sentence itself, quoted.",
+        "az": "Sübut cümləsinin özü, sitat kimi.",
+        "ru": "Само подтверждающее предложение, в цитате.",
+    },
+    "made_llm": {
+        "en": "Written by the language model from the evidence: check it against the sentence below.",
+        "az": "Dil modeli sübut əsasında yazıb: aşağıdakı cümlə ilə tutuşdurun.",
+        "ru": "Написано языковой моделью по подтверждению: сверьте с предложением ниже.",
+    },
+    "made_llm_unread": {
+        "en": "Written by the language model from text in a language it reads poorly: "
+              "check it against the sentence below.",
+        "az": "Dil modeli zəif bildiyi dildəki mətn əsasında yazıb: aşağıdakı cümlə ilə tutuşdurun.",
+        "ru": "Написано языковой моделью по тексту на языке, который она понимает плохо: "
+              "сверьте с предложением ниже.",
+    },
 }
 
 # The answerer's abstention reason for a question that retrieval found nothing for (rag.answer.answerer).
@@ -58,6 +89,19 @@ def abstain_reason(answer: Answer) -> str | None:
     if not answer.passages or any(_NOTHING_FOUND in w for w in reasons):
         return "reason_none"
     return "reason_not_fact"
+
+
+def provenance(answer: Answer, reads: Sequence[str]) -> str | None:
+    """The ``PHRASES`` key that says how a settled answer was made (``Answer.path``), or None for a
+    declined one. A sentence the model wrote is flagged apart when the question or a passage it cites is
+    in a language the model does not read (``reads``, ``Settings.llm_reads``): the 1.5B model invents
+    when it writes from Azerbaijani text (docs/answering.md)."""
+    if answer.abstained or not answer.path:
+        return None
+    if answer.path != "llm":
+        return f"made_{answer.path}" if f"made_{answer.path}" in PHRASES else None
+    langs = {h.chunk.lang for h in answer.passages if h.chunk.id in {c.chunk_id for c in answer.citations}}
+    return "made_llm" if {answer.language, *langs} <= set(reads) else "made_llm_unread"
 
 
 def evidence_span(text: str, start: int, end: int) -> tuple[int, int]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
-from rag.present import abstain_reason, closest, evidence, phrase
+from rag.present import abstain_reason, closest, evidence, phrase, provenance
 from rag.types import Answer
 
 DIM, RESET, ERASE_LINE = "\x1b[2m", "\x1b[0m", "\x1b[2K"
@@ -47,11 +48,15 @@ class ProvisionalLine:
         self.shown = False
 
 
-def format_answer(answer: Answer, *, withdrawn: bool = False) -> str:
-    """The verified answer as plain text: the answer, then each evidence sentence quoted with its
-    passage number and document title; a refusal with its reason and the closest passages."""
+def format_answer(answer: Answer, *, withdrawn: bool = False, reads: Sequence[str] = ("en", "ru")) -> str:
+    """The verified answer as plain text: the answer, how it was made (``rag.present.provenance``; ``reads``
+    = the languages the model reads), then each evidence sentence quoted with its passage number and
+    document title; a refusal with its reason and the closest passages."""
     lang = answer.language
     lines = [answer.answer]
+    made = provenance(answer, reads)
+    if made is not None:
+        lines.append(f"({phrase(made, lang)})")
     if answer.citations:
         lines.append("")
         for ev in evidence(answer):

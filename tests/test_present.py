@@ -4,8 +4,9 @@ rendering. Pure logic on hand-made answers (the real pipeline is exercised by th
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
-from rag.present import abstain_reason, evidence, evidence_span
+from rag.present import abstain_reason, evidence, evidence_span, phrase, provenance
 from rag.terminal import ProvisionalLine, format_answer
 from rag.types import Answer, Chunk, Citation, Hit
 
@@ -86,3 +87,31 @@ def test_citations_carry_the_whole_sentence_not_a_date() -> None:
     whole_quotes(answer)
     c = answer.citations[0]
     assert len(c.quote.split()) > 4 and "21 мая 2022" in c.quote and PASSAGE[c.start - 100 : c.end - 100] == c.quote
+
+
+def test_provenance_tells_read_copied_and_written_answers_apart() -> None:
+    reads = ("en", "ru")
+    answer = _answer(0, 20)  # cites a Russian passage
+    answer.path = "template"
+    assert provenance(answer, reads) == "made_template"
+    answer.path = "llm"
+    assert provenance(answer, reads) == "made_llm"
+    # The model wrote it for an Azerbaijani asker (a language it does not read or write well) ...
+    answer.language = "az"
+    assert provenance(answer, reads) == "made_llm_unread"
+    # ... or from a passage in such a language, for a Russian asker.
+    answer.language = "ru"
+    answer.passages = [Hit(chunk=replace(answer.passages[0].chunk, lang="az"), score=0.1)]
+    assert provenance(answer, reads) == "made_llm_unread"
+    assert provenance(answer, ("en", "ru", "az")) == "made_llm"
+    answer.abstained = True
+    assert provenance(answer, reads) is None
+
+
+def test_terminal_says_how_the_answer_was_made_in_the_askers_language() -> None:
+    answer = _answer(0, 20)
+    answer.path = "extract"
+    text = format_answer(answer)
+    assert text.splitlines()[:2] == ["21 мая 2022 года [1].", f"({phrase('made_extract', 'ru')})"]
+    answer.path = ""  # an answer with no recorded path (an older client) gets no such line
+    assert phrase("made_extract", "ru") not in format_answer(answer)

@@ -29,6 +29,7 @@ from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from rag.settings import PROJECT_ROOT
 from ui.app import EXAMPLES
+from ui.i18n import t
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -282,6 +283,9 @@ def test_chat_citations_uploads_and_escaping(page: Page, tmp_path: Path) -> None
     quote = answer.locator(".evidence .ev-quote").first
     assert quote.is_visible() and len(quote.inner_text().split()) >= 4, answer.inner_text()
     assert answer.locator(".evidence .ev-doc").first.inner_text().strip("— ").strip()
+    # How it was made, between the answer and its evidence: a date is read from the sentence by rules.
+    made = answer.locator(".provenance").first
+    assert made.is_visible() and made.inner_text().strip() == t("made_template", "en"), answer.inner_text()
     assert _open_citation_of(page, answer, SEED_SOURCE), \
         f"no citation of {SEED_SOURCE} in: {answer.inner_text()}"
     panel = page.inner_html("#source-panel")

@@ -76,6 +76,15 @@ def test_bubbles_escape_evidence_and_closest_passages() -> None:
     assert "number 3 in line, about 12 s" in render_waiting(3, 11.6, "en")
 
 
+def test_settled_bubble_says_how_the_answer_was_made() -> None:
+    views = citation_views(_answer())
+    html = render_settled("Yes [1].", 2, views, "az", "made_llm_unread")
+    assert 'class="provenance made_llm_unread"' in html and t("made_llm_unread", "az") in html
+    # Between the answer and its evidence, and absent when not given.
+    assert html.index("answer-final") < html.index("provenance") < html.index(t("evidence", "az"))
+    assert "provenance" not in render_settled("Yes [1].", 2, views, "az")
+
+
 def test_plain_answer_drops_markers_for_history() -> None:
     assert plain_answer("It is on 5-8 May [1]. Held in Baku [2, 3].") == "It is on 5-8 May. Held in Baku."
 

@@ -113,6 +113,8 @@ CSS = """
 @keyframes rag-spin { to { transform: rotate(360deg); } }
 .evidence { margin-top: .5em; padding: .35em .6em; border-left: 3px solid #e0b000; font-size: .9em;
   background: rgba(224, 176, 0, .07); }
+.provenance { margin: .3em 0 0; font-size: .8em; opacity: .7; font-style: italic; }
+.provenance.made_llm_unread { opacity: .9; color: #a15c00; }
 .ev-label { font-weight: 600; font-size: .85em; opacity: .75; margin-bottom: .15em; }
 .evidence-row { margin: .15em 0; }
 .ev-doc { opacity: .75; }

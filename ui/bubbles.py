@@ -43,10 +43,12 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def render_settled(text: str, turn: int, views: Sequence[Mapping[str, Any]], lang: str) -> str:
-    """The verified answer, then each supporting sentence quoted in its own language with its passage
-    number and document title, so a wrong answer can be seen at a glance without a click."""
+def render_settled(text: str, turn: int, views: Sequence[Mapping[str, Any]], lang: str, made: str | None = None) -> str:
+    """The verified answer, how it was made (``made``: a ``rag.present.provenance`` key), then each
+    supporting sentence quoted in its own language with its passage number and document title, so a
+    wrong answer can be seen at a glance without a click."""
     answer = render_answer(text, turn, [int(v["n"]) for v in views], lang)
+    note = f'<p class="provenance {esc(made)}">{esc(t(made, lang))}</p>' if made else ""
     rows = []
     for v in views:
         rows.append(
@@ -55,7 +57,7 @@ def render_settled(text: str, turn: int, views: Sequence[Mapping[str, Any]], lan
             f'<span class="ev-doc">— {esc(v.get("title") or v.get("source"))}</span></div>')
     evidence = (f'<div class="evidence"><div class="ev-label">{esc(t("evidence", lang))}</div>{"".join(rows)}</div>'
                 if rows else "")
-    return f'<div class="answer-final">{answer}</div>{evidence}'
+    return f'<div class="answer-final">{answer}</div>{note}{evidence}'
 
 
 def render_refusal(text: str, reason: str, turn: int, views: Sequence[Mapping[str, Any]], lang: str,

@@ -20,7 +20,7 @@ from rag.answer.answerer import Done, ModelTurn, Token
 from rag.errors import RagError
 from rag.llm.base import Message
 from rag.pipeline import validate_question
-from rag.present import abstain_reason
+from rag.present import abstain_reason, provenance
 from rag.types import Answer
 from ui.bubbles import render_provisional, render_refusal, render_searching, render_settled, render_waiting
 from ui.gradio_i18n import CANCELLED
@@ -175,7 +175,8 @@ class Handlers:
         if reason:
             content = render_refusal(answer.answer, reason, turn, views, ui_lang, withdrawn=bool(text.strip()))
         else:
-            content = render_settled(answer.answer, turn, views, ui_lang)
+            content = render_settled(answer.answer, turn, views, ui_lang,
+                                     provenance(answer, rag.settings.llm_reads.split(",")))
         chat[-1] = {"role": "assistant", "content": content}
         passages = render_passages(passage_views(answer, max(1, int(top_k))), answer.rewritten_query, ui_lang,
                                    timings=answer.timings, model=answer.model, warnings=answer.warnings)

@@ -137,9 +137,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "closest_note": {"en": "a passage close to the question (it does not state the answer)",
                      "az": "suala yaxın parça (cavabı demir)",
                      "ru": "фрагмент, близкий к вопросу (ответа в нём нет)"},
-    # The evidence heading and the refusal reasons are the library's own words (rag.present), so the
-    # terminal and the web chat decline a question in the same sentence.
+    # The evidence heading, the refusal reasons and how an answer was made are the library's own words
+    # (rag.present), so the terminal and the web chat say them in the same sentence.
     **{key: PHRASES[key] for key in ("evidence", "reason_none", "reason_not_fact")},
+    **{key: PHRASES[key] for key in PHRASES if key.startswith("made_")},
     # Not rag.present's "withdrawn": the chat calls its provisional text "the draft" (see "checking").
     "withdrawn": {
         "en": "The draft was withdrawn: the passages do not support it.",
