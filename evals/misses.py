@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from evals.scoring import accuracy
+from rag.text.fold import lower_any
 
 UNANSWERABLE = "unanswerable, answered"
 NOT_GIVEN = "evidence not given"
@@ -41,7 +42,7 @@ _KEY_CHARS = 60  # a quote and a sentence match on their first characters (quote
 
 
 def _folded(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
+    return re.sub(r"\W+", " ", lower_any(text)).strip()
 
 
 def _quotes(row: Mapping[str, Any]) -> list[str]:

@@ -100,7 +100,8 @@ def provenance(answer: Answer, reads: Sequence[str]) -> str | None:
         return None
     if answer.path != "llm":
         return f"made_{answer.path}" if f"made_{answer.path}" in PHRASES else None
-    langs = {h.chunk.lang for h in answer.passages if h.chunk.id in {c.chunk_id for c in answer.citations}}
+    cited = {c.chunk_id for c in answer.citations}
+    langs = {h.chunk.lang for h in answer.passages if h.chunk.id in cited}
     return "made_llm" if {answer.language, *langs} <= set(reads) else "made_llm_unread"
 
 
